@@ -1,0 +1,29 @@
+// Runs one benchmark: `node bench/run.mjs NAME [args]` bundles bench/NAME.bench.ts
+// with esbuild (the same way dist/ is built) and runs it under this Node.
+// Each benchmark prints one JSON object with its ratios against a baseline
+// measured in the same run.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [name, ...args] = process.argv.slice(2);
+if (!name) {
+  console.error('usage: node bench/run.mjs NAME [args...]  (runs bench/NAME.bench.ts)');
+  process.exit(2);
+}
+const outfile = join(mkdtempSync(join(tmpdir(), 'nemoclaw-bench-')), `${name}.mjs`);
+await build({
+  entryPoints: [`bench/${name}.bench.ts`],
+  outfile,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  logLevel: 'warning',
+  external: ['cpu-features', '*.node'],
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...args], { stdio: 'inherit', cwd: process.cwd() });
+process.exit(run.status ?? 1);
