@@ -15,4 +15,5 @@ export default {
     ],
   },
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/scripts/jest-summary.cjs'],
 };
