@@ -3455,7 +3455,9 @@ var commands = [];
 
 // src/cli/program.ts
 function buildProgram() {
-  const program2 = new Command("nemoclaw").description("Run the OpenClaw agent in a locked-down sandbox: verified blueprints, pinned egress, audited inference.").version(true ? "0.1.0" : "dev").showHelpAfterError().exitOverride();
+  const program2 = new Command("nemoclaw").description(
+    "Run the OpenClaw agent in a locked-down sandbox: verified blueprints, pinned egress, audited inference."
+  ).version(true ? "0.1.0" : "dev").showHelpAfterError().exitOverride();
   for (const register of commands) register(program2);
   return program2;
 }
