@@ -23,7 +23,12 @@ await build({
   target: 'node24',
   logLevel: 'warning',
   external: ['cpu-features', '*.node'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
 });
-const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...args], { stdio: 'inherit', cwd: process.cwd() });
+const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...args], {
+  stdio: 'inherit',
+  cwd: process.cwd(),
+});
 process.exit(run.status ?? 1);

@@ -196,11 +196,9 @@ export function parseInputs(source: InputSource, env: NodeJS.ProcessEnv, cwd = p
     blueprintDigest: field(
       source,
       Input.BlueprintDigest,
-      z
-        .string()
-        .regex(/^sha256:[0-9a-f]{64}$/, {
-          message: `input "${Input.BlueprintDigest}" must be sha256:<64 hex>`,
-        }),
+      z.string().regex(/^sha256:[0-9a-f]{64}$/, {
+        message: `input "${Input.BlueprintDigest}" must be sha256:<64 hex>`,
+      }),
       'copy the digest from blueprints/index.yaml or `nemoclaw blueprint list`.',
     ),
     policy: (list.parse(source(Input.Policy)) as string[]).map((p) =>
