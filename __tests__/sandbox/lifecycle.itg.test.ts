@@ -54,6 +54,11 @@ describe('sandbox lifecycle (real engine)', () => {
     expect(t.proxy!.seen).toContain('CONNECT node.example:80');
   });
 
+  it('a command killed by hand (exit 137) is not reported as OOM', async () => {
+    const r = await t.run('kill -9 $$');
+    expect(r).toMatchObject({ exitCode: 137, oomKilled: false });
+  });
+
   it('records every phase with its duration on the lifecycle stream', async () => {
     const phases = t.audit.of('lifecycle').map((e) => e.phase);
     expect(phases.slice(0, 2)).toEqual(['create', 'start']);

@@ -3,6 +3,7 @@ import {
   buildContainerSpec,
   containerName,
   DEFAULT_RESOURCES,
+  execUser,
   sandboxUser,
   type SandboxSpecInput,
 } from '../../src/sandbox/spec.js';
@@ -37,7 +38,9 @@ describe('sandbox user', () => {
   ])('uid %i gid %i → %s (%s)', (uid, gid, want) => {
     const u = sandboxUser(uid, gid);
     expect(`${u.uid}:${u.gid}`).toBe(want);
-    expect(spec({ workspace: { ...base.workspace, uid, gid } }).User).toBe(want);
+    expect(execUser({ workspace: { ...base.workspace, uid, gid } })).toBe(want);
+    // The forwarder runs as nobody, never as the agent.
+    expect(spec({ workspace: { ...base.workspace, uid, gid } }).User).toBe('65534:65534');
   });
 });
 

@@ -20,6 +20,8 @@ export interface ContainerState {
 
 export interface ExecRequest {
   cmd: string[];
+  /** uid:gid; the container's own user (the forwarder's) is never the right one for commands. */
+  user: string;
   stdout: Writable;
   stderr: Writable;
   env?: string[];
@@ -34,6 +36,8 @@ export interface SandboxEngine {
   /** Runs a command and resolves with its exit code once its output has ended (null if unknown). */
   exec(id: string, req: ExecRequest): Promise<number | null>;
   inspect(id: string): Promise<ContainerState>;
+  /** Whether the kernel OOM-killed a process in the container since `sinceMs` (epoch ms). */
+  oomSince(id: string, sinceMs: number): Promise<boolean>;
   stop(id: string, graceSeconds: number): Promise<void>;
   kill(id: string): Promise<void>;
   remove(id: string): Promise<void>;
@@ -93,6 +97,7 @@ export class DockerodeEngine implements SandboxEngine {
       AttachStderr: true,
       AttachStdin: false,
       Tty: false,
+      User: req.user,
       ...(req.env ? { Env: req.env } : {}),
       ...(req.workdir ? { WorkingDir: req.workdir } : {}),
     });
@@ -110,6 +115,20 @@ export class DockerodeEngine implements SandboxEngine {
   async inspect(id: string): Promise<ContainerState> {
     const info = await this.docker.getContainer(id).inspect();
     return { running: info.State.Running, oomKilled: info.State.OOMKilled, exitCode: info.State.ExitCode };
+  }
+
+  // State.OOMKilled only covers the main process; an exec'd process killed by the OOM
+  // killer shows up as an `oom` event, so ask the event log for the window of the command.
+  async oomSince(id: string, sinceMs: number): Promise<boolean> {
+    const stream = await this.docker.getEvents({
+      // Seconds with a fraction; `until` in the past makes the call return at once.
+      since: Math.floor(sinceMs / 1000) - 1,
+      until: Number((Date.now() / 1000).toFixed(3)),
+      filters: { container: [id], event: ['oom'] },
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.toString();
+    return text.includes('"oom"');
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {

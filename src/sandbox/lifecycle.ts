@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { AuditStream, OcsfClass, type AuditSink } from '../audit/events.js';
 import type { Logger } from '../log.js';
 import type { SandboxEngine } from './docker.js';
-import { buildContainerSpec, EGRESS_SOCKET_NAME, type SandboxSpecInput } from './spec.js';
+import { buildContainerSpec, EGRESS_SOCKET_NAME, execUser, type SandboxSpecInput } from './spec.js';
 
 export type Phase = 'create' | 'start' | 'exec' | 'stop' | 'remove';
 
@@ -49,6 +49,8 @@ export class Sandbox {
   private constructor(
     readonly id: string,
     readonly jobId: string,
+    /** uid:gid commands run as: the workspace owner. */
+    readonly user: string,
     private readonly deps: SandboxDeps,
   ) {}
 
@@ -58,10 +60,10 @@ export class Sandbox {
     const spec = buildContainerSpec(input);
     const id = await timed(deps, input.job.jobId, 'create', () => deps.engine.create(spec), {
       image: input.image,
-      user: spec.User,
+      user: execUser(input),
       workspace_read_only: input.workspace.readOnly,
     });
-    const sandbox = new Sandbox(id, input.job.jobId, deps);
+    const sandbox = new Sandbox(id, input.job.jobId, execUser(input), deps);
     try {
       signal?.throwIfAborted();
       await timed(deps, input.job.jobId, 'start', async () => {
@@ -103,6 +105,7 @@ export class Sandbox {
       if (!aborted) {
         exitCode = await engine.exec(this.id, {
           cmd,
+          user: this.user,
           stdout: opts.stdout,
           stderr: opts.stderr,
           ...(opts.env ? { env: opts.env } : {}),
@@ -116,14 +119,9 @@ export class Sandbox {
       opts.signal?.removeEventListener('abort', onAbort);
     }
     if (timedOut || aborted) exitCode = null;
-    const state = await engine.inspect(this.id).catch(() => undefined);
-    const result: ExecResult = {
-      exitCode,
-      timedOut,
-      aborted,
-      oomKilled: state?.oomKilled === true && (exitCode === 137 || exitCode === null),
-      durationMs: now() - started,
-    };
+    // 137 = SIGKILL: the OOM killer, or a kill by hand; the engine's events tell which.
+    const oomKilled = exitCode === 137 ? await engine.oomSince(this.id, started).catch(() => false) : false;
+    const result: ExecResult = { exitCode, timedOut, aborted, oomKilled, durationMs: now() - started };
     this.deps.audit.emit(AuditStream.Lifecycle, {
       ...OcsfClass.ProcessActivity,
       activity: 'phase',

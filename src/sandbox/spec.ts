@@ -10,6 +10,12 @@ export const SOCKET_DIR_IN_SANDBOX = '/run/nemoclaw';
 /** Inside the sandbox: the forwarder script and other runtime assets, read-only. */
 export const RUNTIME_DIR_IN_SANDBOX = '/opt/nemoclaw-runtime';
 export const EGRESS_SOCKET_NAME = 'egress.sock';
+/**
+ * The container's main process (docker-init and the forwarder) runs as `nobody`, a
+ * different uid from the agent's: the agent can neither signal nor ptrace-read it.
+ * Commands run as the workspace owner, passed on every exec (see `execUser`).
+ */
+export const FORWARDER_USER = '65534:65534';
 
 export interface SandboxResources {
   cpus: number;
@@ -69,6 +75,12 @@ export function sandboxUser(uid: number, gid: number): { uid: number; gid: numbe
   return uid === 0 ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : { uid, gid: gid === 0 ? uid : gid };
 }
 
+/** The `User` every command in the sandbox runs as. */
+export function execUser(input: Pick<SandboxSpecInput, 'workspace'>): string {
+  const user = sandboxUser(input.workspace.uid, input.workspace.gid);
+  return `${user.uid}:${user.gid}`;
+}
+
 export function containerName(jobId: string): string {
   return `nemoclaw-${jobId.replace(/[^a-zA-Z0-9_.-]/g, '-')}`;
 }
@@ -108,7 +120,7 @@ export function buildContainerSpec(input: SandboxSpecInput): ContainerCreateOpti
   return {
     name: containerName(input.job.jobId),
     Image: input.image,
-    User: `${user.uid}:${user.gid}`,
+    User: FORWARDER_USER,
     Hostname: 'sandbox',
     WorkingDir: SandboxPaths.Workspace,
     Env: buildSandboxEnv({ withCa: input.caDir !== undefined, extra: input.extraEnv ?? {} }),
