@@ -1,0 +1,146 @@
+// `nemoclaw exec` as users run it: the bundled CLI in a child process.
+import { jest } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { Label } from '../../src/constants.js';
+import { packageRoot } from '../../src/paths.js';
+import { engine, TEST_IMAGE } from './helpers.js';
+
+jest.setTimeout(60_000);
+
+// Inside the package root, so the bundle finds its runtime assets as dist/ does.
+const cli = join(packageRoot, 'node_modules', '.cache', 'nemoclaw-test', 'cli.mjs');
+let root: string;
+let ws: string;
+
+beforeAll(async () => {
+  await build({
+    entryPoints: [join(packageRoot, 'src/cli/index.ts')],
+    outfile: cli,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    external: ['cpu-features', '*.node'],
+    logLevel: 'warning',
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url); const __dirname = import.meta.dirname; const __filename = import.meta.filename;",
+    },
+  });
+  root = await mkdtemp(join(tmpdir(), 'nemoclaw-cli-'));
+  ws = join(root, 'ws');
+  await import('node:fs/promises').then((fs) => fs.mkdir(ws));
+  await writeFile(join(ws, 'f.txt'), 'from the workspace\n');
+  await chown(ws, 1001, 1001);
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function nemoclaw(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void) {
+  return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: ws,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => resolve({ code, out, err }));
+    onStart?.(child);
+  });
+}
+
+const phases = async (dir: string) =>
+  (await readFile(join(dir, 'lifecycle.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { phase: string }).phase);
+
+describe('nemoclaw exec', () => {
+  it("streams the command's output and exits with its code; the audit has every phase", async () => {
+    const audit = join(root, 'audit-1');
+    const r = await nemoclaw([
+      'exec',
+      '--image',
+      TEST_IMAGE,
+      '--audit-dir',
+      audit,
+      '--',
+      'sh',
+      '-c',
+      'id -u; cat f.txt; echo to-stderr >&2; curl -sS https://example.com/ -o /dev/null; exit 3',
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.out).toBe('1001\nfrom the workspace\n');
+    expect(r.err).toContain('to-stderr\n');
+    // No policy: the fail-closed default proxy refuses the tunnel.
+    expect(r.err).toContain('CONNECT tunnel failed, response 403');
+    expect(await phases(audit)).toEqual(['create', 'start', 'exec', 'stop', 'remove']);
+    expect(JSON.parse(await readFile(join(audit, 'manifest.json'), 'utf8')).files[0].file).toBe(
+      'lifecycle.jsonl',
+    );
+  });
+
+  it('--read-only mounts the workspace read-only', async () => {
+    const r = await nemoclaw([
+      'exec',
+      '--image',
+      TEST_IMAGE,
+      '--read-only',
+      '--',
+      'sh',
+      '-c',
+      'cat f.txt && touch new',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('from the workspace\n');
+    expect(r.err).toMatch(/touch: cannot touch 'new': Read-only file system/);
+  });
+
+  it('--timeout kills the command and the sandbox and exits 124', async () => {
+    const audit = join(root, 'audit-2');
+    const r = await nemoclaw([
+      'exec',
+      '--image',
+      TEST_IMAGE,
+      '--timeout',
+      '1',
+      '--audit-dir',
+      audit,
+      '--',
+      'sleep',
+      '30',
+    ]);
+    expect(r.code).toBe(124);
+    expect(r.err).toMatch(/timed out after 1s/);
+    expect(await phases(audit)).toEqual(['create', 'start', 'exec', 'stop', 'remove']);
+  });
+
+  it('SIGTERM ends the sandbox, exits 130, and leaves a complete audit and no container', async () => {
+    const audit = join(root, 'audit-3');
+    const r = await nemoclaw(
+      ['exec', '--image', TEST_IMAGE, '--audit-dir', audit, '--', 'sh', '-c', 'echo started; sleep 30'],
+      (child) => child.stdout!.once('data', () => child.kill('SIGTERM')),
+    );
+    expect(r.code).toBe(130);
+    expect(await phases(audit)).toEqual(['create', 'start', 'exec', 'stop', 'remove']);
+    const job = /"job":"([^"]+)"/.exec(await readFile(join(audit, 'lifecycle.jsonl'), 'utf8'))![1]!;
+    expect(await engine.list({ [Label.Job]: job })).toEqual([]);
+  });
+
+  it.each([
+    [['--timeout', 'soon'], /option --timeout: timeout must be a positive number of seconds, got "soon"/],
+    [['--blueprint', 'openclaw@latest'], /option --blueprint: .*Fix: pass --image IMAGE instead/s],
+  ])('bad input %j gives a clear message and exit 1', async (flags, message) => {
+    const r = await nemoclaw(['exec', '--image', TEST_IMAGE, ...flags, '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
