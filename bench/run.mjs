@@ -24,7 +24,7 @@ await build({
   logLevel: 'warning',
   external: ['cpu-features', '*.node'],
   banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url); const __dirname = import.meta.dirname; const __filename = import.meta.filename;",
   },
 });
 const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...args], {

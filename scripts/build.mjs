@@ -23,8 +23,9 @@ await build({
   // Optional native add-ons of ssh2 (pulled in by docker-modem) are loaded in a
   // try/catch; the pure-JS fallback is what runs.
   external: ['cpu-features', '*.node'],
-  // Some bundled CommonJS packages call require() for Node built-ins.
+  // Some bundled CommonJS packages call require() for Node built-ins, or read
+  // __dirname at load time (ssh2, via dockerode).
   banner: {
-    js: "import { createRequire as __nemoclawCreateRequire } from 'node:module'; const require = __nemoclawCreateRequire(import.meta.url);",
+    js: "import { createRequire as __nemoclawCreateRequire } from 'node:module'; const require = __nemoclawCreateRequire(import.meta.url); const __dirname = import.meta.dirname; const __filename = import.meta.filename;",
   },
 });
