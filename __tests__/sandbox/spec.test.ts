@@ -113,6 +113,13 @@ describe('container spec', () => {
         ReadOnly: true,
       },
       ...(caDir ? [{ Type: 'bind', Source: caDir, Target: '/etc/nemoclaw/ca', ReadOnly: true }] : []),
+      {
+        Type: 'tmpfs',
+        Source: '',
+        Target: '/dev/mqueue',
+        ReadOnly: true,
+        TmpfsOptions: { SizeBytes: 4096, Mode: 0o755 },
+      },
     ]);
     expect(JSON.stringify(mounts)).not.toMatch(/docker\.sock/);
   });

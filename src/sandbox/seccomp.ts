@@ -92,9 +92,8 @@ const ALLOWED: readonly string[] = words(`
   rt_sigreturn rt_sigsuspend rt_sigtimedwait rt_tgsigqueueinfo select setitimer sigaltstack signalfd
   signalfd4 time timer_create timer_delete timer_getoverrun timer_gettime timer_settime timerfd_create
   timerfd_gettime timerfd_settime getrandom
-  # System V / POSIX IPC inside the container's own IPC namespace
-  mq_getsetattr mq_notify mq_open mq_timedreceive mq_timedsend mq_unlink msgctl msgget msgrcv msgsnd
-  semctl semget semop semtimedop shmat shmctl shmdt shmget
+  # System V IPC inside the container's own IPC namespace (POSIX mq_* is left out: nothing needs it)
+  msgctl msgget msgrcv msgsnd semctl semget semop semtimedop shmat shmctl shmdt shmget
   # sockets once created (creation is filtered below)
   accept accept4 bind connect getpeername getsockname getsockopt listen recvfrom recvmmsg recvmsg
   sendmmsg sendmsg sendto setsockopt shutdown

@@ -116,6 +116,14 @@ export function buildContainerSpec(input: SandboxSpecInput): ContainerCreateOpti
     ...(input.caDir
       ? [{ Type: 'bind' as const, Source: input.caDir, Target: CA_DIR_IN_SANDBOX, ReadOnly: true }]
       : []),
+    // runc mounts a writable mqueue fs here; cover it so /sandbox and /tmp stay the only writable places.
+    {
+      Type: 'tmpfs' as const,
+      Source: '',
+      Target: '/dev/mqueue',
+      ReadOnly: true,
+      TmpfsOptions: { SizeBytes: 4096, Mode: 0o755 },
+    },
   ];
   return {
     name: containerName(input.job.jobId),
