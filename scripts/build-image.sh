@@ -114,6 +114,6 @@ tar -C "$R" --sort=name --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -cf - . |
     -c 'USER 1000:1000' \
     -c 'WORKDIR /sandbox/workspace' \
     -c 'ENV HOME=/sandbox PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 NODE_ENV=production' \
-    -c "LABEL io.nemoclaw.variant=$VARIANT io.nemoclaw.recipe=$RECIPE_VERSION io.nemoclaw.stamp=${NEMOCLAW_IMAGE_STAMP:-}" \
+    -c "LABEL io.nemoclaw.variant=$VARIANT io.nemoclaw.recipe=$RECIPE_VERSION io.nemoclaw.stamp=${NEMOCLAW_IMAGE_STAMP:-} io.nemoclaw.blueprint-digest=${NEMOCLAW_BLUEPRINT_DIGEST:-}" \
     - "$TAG" >/dev/null
 docker image inspect --format '{{.Id}}' "$TAG"

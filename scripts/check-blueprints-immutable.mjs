@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// CI check: every version listed in blueprints/index.yaml still hashes to its
+// recorded digest; names the files that changed. Exit 0 = all intact.
+//   node scripts/check-blueprints-immutable.mjs [--dir blueprints]
+//   node scripts/check-blueprints-immutable.mjs --publish NAME@VERSION   (records a new version)
+// The logic lives in src/blueprint/immutable.ts; it is bundled on the fly (like bench/run.mjs)
+// so the digest code exists once.
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const dir = resolve(opt('--dir') ?? join(root, 'blueprints'));
+const publish = opt('--publish');
+
+const tmp = mkdtempSync(join(tmpdir(), 'nemoclaw-immutable-'));
+try {
+  const outfile = join(tmp, 'immutable.mjs');
+  await build({
+    entryPoints: [join(root, 'src/blueprint/immutable.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+  const { checkPublished, publishVersion } = await import(pathToFileURL(outfile).href);
+  if (publish) {
+    const [name, version] = publish.split('@');
+    const digest = await publishVersion(dir, name, version);
+    console.log(`published ${name}@${version}: ${digest}`);
+  } else {
+    const problems = await checkPublished(dir);
+    for (const p of problems) console.error(`${p.blueprint}: ${p.message}`);
+    if (problems.length) {
+      console.error(
+        `\n${problems.length} published blueprint version(s) changed. Published versions are immutable: ` +
+          'restore them from git and put the change in a new version directory (then --publish it).',
+      );
+      process.exitCode = 1;
+    } else {
+      console.log(`blueprints intact (${dir})`);
+    }
+  }
+} catch (err) {
+  console.error(`check-blueprints-immutable: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
