@@ -261,6 +261,12 @@ const attempts: Attempt[] = [
     stoppedBy: 'seccomp: socket(SOCK_RAW) refused',
   },
   {
+    tried: 'open an ICMP ping socket',
+    cmd: sock(2, 2, 1),
+    expect: EPERM,
+    stoppedBy: 'seccomp: IP sockets are TCP or UDP only',
+  },
+  {
     tried: 'open a packet socket',
     cmd: sock(17, 3, 768),
     expect: EPERM,

@@ -1,5 +1,6 @@
 import {
   AF,
+  IPPROTO,
   buildSeccompProfile,
   CLONE_NAMESPACE_FLAGS,
   DENIED,
@@ -78,21 +79,58 @@ describe('seccomp profile', () => {
     },
   );
 
-  test.each([
-    [AF.UNIX, SOCK.STREAM, true],
-    [AF.INET, SOCK.STREAM, true],
-    [AF.INET6, SOCK.DGRAM, true],
-    [AF.INET, SOCK.RAW, false],
-    [AF.INET6, SOCK.RAW, false],
-    [AF.PACKET, SOCK.RAW, false],
-    [AF.PACKET, SOCK.DGRAM, false],
-  ])('socket(family %i, type %i) allowed: %s', (family, type, want) => {
-    const match = rulesFor('socket').some(
+  // Evaluates the profile the way the kernel filter does, for one syscall and its arguments.
+  const allows = (name: string, args: number[]): boolean =>
+    rulesFor(name).some(
       (r) =>
-        r.args?.some((a) => a.index === 0 && a.value === family) &&
-        r.args?.some((a) => a.index === 1 && a.valueTwo === type),
+        r.action === 'SCMP_ACT_ALLOW' &&
+        (r.args ?? []).every((a) =>
+          a.op === 'SCMP_CMP_EQ' ? args[a.index] === a.value : (args[a.index]! & a.value) === a.valueTwo,
+        ),
     );
-    expect(match).toBe(want);
+  const NONBLOCK_CLOEXEC = 0x800 | 0x80000;
+
+  test.each([
+    ['unix stream', [AF.UNIX, SOCK.STREAM, 0], true],
+    ['unix dgram, nonblocking + cloexec', [AF.UNIX, SOCK.DGRAM | NONBLOCK_CLOEXEC, 0], true],
+    ['tcp (protocol 0)', [AF.INET, SOCK.STREAM, 0], true],
+    ['tcp (IPPROTO_TCP), nonblocking', [AF.INET, SOCK.STREAM | NONBLOCK_CLOEXEC, IPPROTO.TCP], true],
+    ['udp6', [AF.INET6, SOCK.DGRAM, IPPROTO.UDP], true],
+    ['netlink route', [AF.NETLINK, SOCK.RAW, 0], true],
+    ['raw ipv4', [AF.INET, SOCK.RAW, IPPROTO.ICMP], false],
+    ['raw ipv4 with flags', [AF.INET, SOCK.RAW | NONBLOCK_CLOEXEC, 255], false],
+    ['raw ipv6', [AF.INET6, SOCK.RAW, IPPROTO.ICMPV6], false],
+    ['icmp ping socket', [AF.INET, SOCK.DGRAM, IPPROTO.ICMP], false],
+    ['icmpv6 ping socket', [AF.INET6, SOCK.DGRAM, IPPROTO.ICMPV6], false],
+    ['sctp', [AF.INET, SOCK.SEQPACKET, IPPROTO.SCTP], false],
+    ['tcp socket type with another protocol', [AF.INET, SOCK.STREAM, IPPROTO.SCTP], false],
+    ['packet raw', [AF.PACKET, SOCK.RAW, 768], false],
+    ['packet dgram', [AF.PACKET, SOCK.DGRAM, 768], false],
+    ['netlink audit', [AF.NETLINK, SOCK.RAW, 9], false],
+    ['netlink sock_diag', [AF.NETLINK, SOCK.RAW, 4], false],
+    ['bluetooth', [31, SOCK.STREAM, 0], false],
+    ['vsock', [40, SOCK.STREAM, 0], false],
+  ])('socket: %s → allowed %s', (_name, args, want) => {
+    expect(allows('socket', args)).toBe(want);
+  });
+
+  test.each([
+    ['fork (SIGCHLD)', 17, true],
+    ['thread', 0x3d0f00, true],
+    ['CLONE_NEWUSER', 0x10000000 | 17, false],
+    ['CLONE_NEWNET', 0x40000000 | 17, false],
+    ['CLONE_NEWNS', 0x00020000 | 17, false],
+    ['CLONE_NEWPID', 0x20000000 | 17, false],
+  ])('clone: %s → allowed %s', (_name, flags, want) => {
+    expect(allows('clone', [flags])).toBe(want);
+  });
+
+  test.each([
+    [0, true],
+    [0x0040000, false], // ADDR_NO_RANDOMIZE
+    [0x0400000, false], // READ_IMPLIES_EXEC
+  ])('personality(%i) → allowed %s', (persona, want) => {
+    expect(allows('personality', [persona])).toBe(want);
   });
 
   test('netlink only for NETLINK_ROUTE', () => {

@@ -39,6 +39,7 @@ const ENOSYS = 38;
 // Address families and socket types (linux/socket.h, linux/net.h).
 export const AF = { UNIX: 1, INET: 2, NETLINK: 16, PACKET: 17, INET6: 10 } as const;
 export const SOCK = { STREAM: 1, DGRAM: 2, RAW: 3, SEQPACKET: 5 } as const;
+export const IPPROTO = { ICMP: 1, TCP: 6, UDP: 17, SCTP: 132, ICMPV6: 58 } as const;
 const SOCK_TYPE_MASK = 0xf; // the rest of `type` is SOCK_NONBLOCK | SOCK_CLOEXEC
 const NETLINK_ROUTE = 0;
 
@@ -122,12 +123,24 @@ const maskedEq = (index: number, mask: number, value: number): SeccompArg => ({
   op: 'SCMP_CMP_MASKED_EQ',
 });
 
-// One rule per (family, type) pair: rules for one syscall are OR-ed, args within a rule AND-ed.
+// One rule per (family, type, protocol): rules for one syscall are OR-ed, args within a rule
+// AND-ed. IP sockets are TCP or UDP only (protocol 0 means the default, which is the same):
+// no ICMP "ping" sockets, no SCTP, no raw.
+const IP_KINDS: Array<[type: number, protocols: number[]]> = [
+  [SOCK.STREAM, [0, IPPROTO.TCP]],
+  [SOCK.DGRAM, [0, IPPROTO.UDP]],
+];
+
 function socketRules(): SeccompRule[] {
   const rules: SeccompRule[] = [];
-  for (const family of [AF.UNIX, AF.INET, AF.INET6]) {
-    for (const type of [SOCK.STREAM, SOCK.DGRAM, SOCK.SEQPACKET]) {
-      rules.push(allow(['socket'], [eq(0, family), maskedEq(1, SOCK_TYPE_MASK, type)]));
+  for (const type of [SOCK.STREAM, SOCK.DGRAM, SOCK.SEQPACKET]) {
+    rules.push(allow(['socket'], [eq(0, AF.UNIX), maskedEq(1, SOCK_TYPE_MASK, type)]));
+  }
+  for (const family of [AF.INET, AF.INET6]) {
+    for (const [type, protocols] of IP_KINDS) {
+      for (const protocol of protocols) {
+        rules.push(allow(['socket'], [eq(0, family), maskedEq(1, SOCK_TYPE_MASK, type), eq(2, protocol)]));
+      }
     }
   }
   rules.push(allow(['socket'], [eq(0, AF.NETLINK), eq(2, NETLINK_ROUTE)], 'route netlink only'));
