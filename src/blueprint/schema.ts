@@ -137,6 +137,10 @@ export const BlueprintSpec = z
     message: 'set image.reference (a pinned registry image) or build (a local recipe)',
     path: ['image'],
   })
+  .refine((v) => v.image.reference === undefined || v.image.id !== undefined, {
+    message: 'a pinned image.reference needs image.id too, so a cache restore can be verified',
+    path: ['image', 'id'],
+  })
   .describe('blueprint.yaml');
 
 export type BlueprintSpec = z.infer<typeof BlueprintSpec>;
