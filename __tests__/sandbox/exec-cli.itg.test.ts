@@ -87,6 +87,26 @@ describe('nemoclaw exec', () => {
     );
   });
 
+  it('--blueprint verifies the blueprint and takes its limits', async () => {
+    const audit = join(root, 'audit-bp');
+    const r = await nemoclaw([
+      'exec',
+      '--blueprint',
+      'openclaw@0.1.0',
+      '--image',
+      TEST_IMAGE,
+      '--audit-dir',
+      audit,
+      '--',
+      'sh',
+      '-c',
+      'cat /sys/fs/cgroup/pids/pids.max; df -m /tmp | tail -1',
+    ]);
+    expect(r.err).toMatch(/^Blueprint openclaw@0\.1\.0 verified: sha256:[0-9a-f]{64}/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^512\ntmpfs\s+512 /);
+  });
+
   it('--read-only mounts the workspace read-only', async () => {
     const r = await nemoclaw([
       'exec',
@@ -136,7 +156,7 @@ describe('nemoclaw exec', () => {
 
   it.each([
     [['--timeout', 'soon'], /option --timeout: timeout must be a positive number of seconds, got "soon"/],
-    [['--blueprint', 'openclaw@latest'], /option --blueprint: .*Fix: pass --image IMAGE instead/s],
+    [['--blueprint', 'openclaw@9.9.9'], /openclaw@9\.9\.9/],
   ])('bad input %j gives a clear message and exit 1', async (flags, message) => {
     const r = await nemoclaw(['exec', '--image', TEST_IMAGE, ...flags, '--', 'true']);
     expect(r.code).toBe(1);

@@ -6,8 +6,10 @@ import { Option, type Command } from 'commander';
 import { nullAuditSink, type AuditSink } from '../../audit/events.js';
 import { AuditWriter } from '../../audit/writer.js';
 import { UserError } from '../../errors.js';
+import { resolveBlueprint } from '../../blueprint/resolve.js';
 import { DockerodeEngine } from '../../sandbox/docker.js';
 import { denyAllEgress } from '../../sandbox/egress-port.js';
+import { resourcesFromBlueprint } from '../../sandbox/resources.js';
 import { exitCodeOf, runInSandbox } from '../../sandbox/run.js';
 import { DEFAULT_RESOURCES } from '../../sandbox/spec.js';
 import { terminalLogger } from '../logger.js';
@@ -45,7 +47,12 @@ export const registerExec: RegisterCommand = (program: Command) => {
     .description(
       'Run a command in a fresh sandbox (same hardening and proxy as an agent run) and exit with its code',
     )
-    .addOption(new Option('--blueprint <ref>', 'blueprint to take the image and resources from'))
+    .addOption(
+      new Option(
+        '--blueprint <ref>',
+        'blueprint (name@version, path, URL) whose verified resources the sandbox uses',
+      ),
+    )
     .addOption(new Option('--image <image>', `sandbox image (default ${DEFAULT_EXEC_IMAGE})`))
     .addOption(new Option('--policy <file>', 'egress policy file (default: deny every request)'))
     .addOption(new Option('--workspace <dir>', 'directory mounted at /sandbox/workspace').default('.'))
@@ -61,12 +68,6 @@ export const registerExec: RegisterCommand = (program: Command) => {
 };
 
 export async function execCommand(cmd: string[], flags: ExecFlags): Promise<number> {
-  if (flags.blueprint) {
-    throw new UserError('blueprint resolution is not available in this build yet', {
-      where: 'option --blueprint',
-      fix: 'pass --image IMAGE instead',
-    });
-  }
   if (flags.policy) {
     throw new UserError('egress policies need the egress proxy, which is not in this build yet', {
       where: 'option --policy',
@@ -75,6 +76,11 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
   }
   const timeoutMs = parseTimeout(flags.timeout);
   const logger = terminalLogger({ verbose: flags.verbose === true });
+  // The blueprint (digest-verified) gives the limits; its image comes from --image until the
+  // image cache (src/image) hands out verified image IDs.
+  const blueprint = flags.blueprint ? await resolveBlueprint({ ref: flags.blueprint, logger }) : undefined;
+  const image = flags.image ?? DEFAULT_EXEC_IMAGE;
+  const blueprintLabel = blueprint ? `${blueprint.name}@${blueprint.version} ${blueprint.digest}` : image;
   const jobId = `exec-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const writer = flags.auditDir ? new AuditWriter(resolve(flags.auditDir), jobId) : undefined;
   const audit: AuditSink = writer ?? nullAuditSink;
@@ -89,9 +95,9 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
     const result = await runInSandbox(
       { engine: new DockerodeEngine(), audit, logger },
       {
-        image: flags.image ?? DEFAULT_EXEC_IMAGE,
-        job: { jobId, runId: 'cli', blueprint: flags.image ?? DEFAULT_EXEC_IMAGE, createdAt: new Date() },
-        resources: DEFAULT_RESOURCES,
+        image,
+        job: { jobId, runId: 'cli', blueprint: blueprintLabel, createdAt: new Date() },
+        resources: blueprint ? resourcesFromBlueprint(blueprint.spec.resources) : DEFAULT_RESOURCES,
         workspace: resolve(flags.workspace),
         readOnlyWorkspace: flags.readOnly === true,
         tmpExec: flags.tmpExec === true,
