@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { Label } from '../../src/constants.js';
 import { silentLogger } from '../../src/log.js';
 import { cleanupJob, cleanupStale } from '../../src/sandbox/cleanup.js';
@@ -52,6 +53,24 @@ describe('sandbox lifecycle (real engine)', () => {
     ]);
     expect(r.out.trim()).toBe('Proxy response (403) !== 200 when HTTP Tunneling');
     expect(t.proxy!.seen).toContain('CONNECT node.example:80');
+  });
+
+  it('per-command env goes through the same allow-list', async () => {
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const ok = await t.sandbox.exec(['sh', '-c', 'echo $OPENCLAW_X'], {
+      stdout,
+      stderr: new PassThrough(),
+      env: { OPENCLAW_X: 'y' },
+    });
+    expect([ok.exitCode, out]).toEqual([0, 'y\n']);
+    await expect(
+      t.sandbox.exec(['true'], { stdout, stderr: stdout, env: { HTTPS_PROXY: 'http://evil' } }),
+    ).rejects.toThrow(/HTTPS_PROXY may not be passed/);
+    await expect(
+      t.sandbox.exec(['true'], { stdout, stderr: stdout, env: { GITHUB_TOKEN: 'x' } }),
+    ).rejects.toThrow(/GITHUB_TOKEN may not be passed/);
   });
 
   it('a command killed by hand (exit 137) is not reported as OOM', async () => {

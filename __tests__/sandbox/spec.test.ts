@@ -124,6 +124,15 @@ describe('container spec', () => {
     expect(JSON.stringify(mounts)).not.toMatch(/docker\.sock/);
   });
 
+  test('the agent config dir is mounted read-only when given', () => {
+    expect(host({ agentConfigDir: '/tmp/job-1/agent' }).Mounts).toContainEqual({
+      Type: 'bind',
+      Source: '/tmp/job-1/agent',
+      Target: '/etc/nemoclaw/agent',
+      ReadOnly: true,
+    });
+  });
+
   test('labels name the job, run, blueprint and creation time', () => {
     expect(spec().Labels).toEqual({
       [Label.Managed]: 'true',

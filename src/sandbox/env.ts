@@ -40,12 +40,12 @@ export interface SandboxEnvInput {
   extra?: Record<string, string>;
 }
 
-export function buildSandboxEnv(input: SandboxEnvInput): string[] {
+function fixedEnv(withCa: boolean, tz = 'UTC'): Record<string, string> {
   const fixed: Record<string, string> = {
     HOME: SandboxPaths.Home,
     PATH: '/usr/local/bin:/usr/bin:/bin',
     LANG: 'C.UTF-8',
-    TZ: input.tz ?? 'UTC',
+    TZ: tz,
     // curl reads only the lower-case http_proxy; others read either: set both.
     HTTP_PROXY: PROXY_URL,
     HTTPS_PROXY: PROXY_URL,
@@ -55,7 +55,7 @@ export function buildSandboxEnv(input: SandboxEnvInput): string[] {
     no_proxy: NO_PROXY,
     NODE_USE_ENV_PROXY: '1',
   };
-  if (input.withCa) {
+  if (withCa) {
     const bundle = `${CA_DIR_IN_SANDBOX}/${CA_BUNDLE_FILE}`;
     fixed.NODE_EXTRA_CA_CERTS = `${CA_DIR_IN_SANDBOX}/${CA_FILE}`;
     fixed.SSL_CERT_FILE = bundle;
@@ -63,7 +63,12 @@ export function buildSandboxEnv(input: SandboxEnvInput): string[] {
     fixed.REQUESTS_CA_BUNDLE = bundle;
     fixed.CURL_CA_BUNDLE = bundle;
   }
-  const extra = input.extra ?? {};
+  return fixed;
+}
+
+/** Refuses names outside the allow-list and any that would override a fixed variable (with or without CA). */
+export function checkExtraEnv(extra: Record<string, string>): void {
+  const fixed = fixedEnv(true);
   for (const [name, value] of Object.entries(extra)) {
     if (name in fixed || !isAllowedExtraEnv(name)) {
       throw new UserError(`environment variable ${name} may not be passed into the sandbox`, {
@@ -77,5 +82,10 @@ export function buildSandboxEnv(input: SandboxEnvInput): string[] {
       });
     }
   }
-  return Object.entries({ ...fixed, ...extra }).map(([k, v]) => `${k}=${v}`);
+}
+
+export function buildSandboxEnv(input: SandboxEnvInput): string[] {
+  const extra = input.extra ?? {};
+  checkExtraEnv(extra);
+  return Object.entries({ ...fixedEnv(input.withCa, input.tz), ...extra }).map(([k, v]) => `${k}=${v}`);
 }

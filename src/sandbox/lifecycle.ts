@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { AuditStream, OcsfClass, type AuditSink } from '../audit/events.js';
 import type { Logger } from '../log.js';
 import type { SandboxEngine } from './docker.js';
+import { checkExtraEnv } from './env.js';
 import { buildContainerSpec, EGRESS_SOCKET_NAME, execUser, type SandboxSpecInput } from './spec.js';
 
 export type Phase = 'create' | 'start' | 'exec' | 'stop' | 'remove';
@@ -25,7 +26,8 @@ export interface ExecOptions {
   /** Ends the command (and with it the sandbox) after this long. */
   timeoutMs?: number;
   signal?: AbortSignal;
-  env?: string[];
+  /** Extra variables for this command only; same allow-list as the sandbox's (src/sandbox/env.ts). */
+  env?: Record<string, string>;
   workdir?: string;
 }
 
@@ -80,6 +82,7 @@ export class Sandbox {
 
   async exec(cmd: string[], opts: ExecOptions): Promise<ExecResult> {
     if (this.ended) throw new Error(`sandbox ${this.jobId} has ended; start a new one`);
+    if (opts.env) checkExtraEnv(opts.env);
     const { engine } = this.deps;
     const now = this.deps.now ?? Date.now;
     const started = now();
@@ -108,7 +111,7 @@ export class Sandbox {
           user: this.user,
           stdout: opts.stdout,
           stderr: opts.stderr,
-          ...(opts.env ? { env: opts.env } : {}),
+          ...(opts.env ? { env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
           ...(opts.workdir ? { workdir: opts.workdir } : {}),
         });
       }

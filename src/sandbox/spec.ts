@@ -10,6 +10,8 @@ export const SOCKET_DIR_IN_SANDBOX = '/run/nemoclaw';
 /** Inside the sandbox: the forwarder script and other runtime assets, read-only. */
 export const RUNTIME_DIR_IN_SANDBOX = '/opt/nemoclaw-runtime';
 export const EGRESS_SOCKET_NAME = 'egress.sock';
+/** Inside the sandbox: the agent's configuration written by the host for this job, read-only. */
+export const AGENT_CONFIG_DIR_IN_SANDBOX = '/etc/nemoclaw/agent';
 /**
  * The container's main process (docker-init and the forwarder) runs as `nobody`, a
  * different uid from the agent's: the agent can neither signal nor ptrace-read it.
@@ -58,6 +60,8 @@ export interface SandboxSpecInput {
   socketDir: string;
   /** Host dir with the job CA (`job-ca.pem`) and bundle (`bundle.pem`), when the proxy terminates TLS. */
   caDir?: string;
+  /** Host dir with the agent's per-job configuration (e.g. openclaw.json), mounted read-only. */
+  agentConfigDir?: string;
   /** Host dir of src/sandbox/runtime (the forwarder). */
   runtimeDir: string;
   /** Allow executing files from /tmp (some build tools need it); default noexec. */
@@ -115,6 +119,16 @@ export function buildContainerSpec(input: SandboxSpecInput): ContainerCreateOpti
     { Type: 'bind' as const, Source: input.runtimeDir, Target: RUNTIME_DIR_IN_SANDBOX, ReadOnly: true },
     ...(input.caDir
       ? [{ Type: 'bind' as const, Source: input.caDir, Target: CA_DIR_IN_SANDBOX, ReadOnly: true }]
+      : []),
+    ...(input.agentConfigDir
+      ? [
+          {
+            Type: 'bind' as const,
+            Source: input.agentConfigDir,
+            Target: AGENT_CONFIG_DIR_IN_SANDBOX,
+            ReadOnly: true,
+          },
+        ]
       : []),
     // runc mounts a writable mqueue fs here; cover it so /sandbox and /tmp stay the only writable places.
     {
