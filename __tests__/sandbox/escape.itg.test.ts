@@ -322,6 +322,13 @@ const attempts: Attempt[] = [
     stoppedBy: 'no DNS and no interface',
   },
   {
+    tried: "learn the host's DNS server from /etc/resolv.conf",
+    cmd: "grep -c '^nameserver' /etc/resolv.conf",
+    expect: /^0\n$/,
+    code: 1,
+    stoppedBy: 'resolv.conf replaced: no resolver address',
+  },
+  {
     tried: 'resolve a name with the system resolver',
     cmd: noRouteGuard + 'getent hosts example.com',
     expect: /^$/,

@@ -112,6 +112,12 @@ describe('container spec', () => {
         Target: '/opt/nemoclaw-runtime',
         ReadOnly: true,
       },
+      {
+        Type: 'bind',
+        Source: '/action/src/sandbox/runtime/resolv.conf',
+        Target: '/etc/resolv.conf',
+        ReadOnly: true,
+      },
       ...(caDir ? [{ Type: 'bind', Source: caDir, Target: '/etc/nemoclaw/ca', ReadOnly: true }] : []),
       {
         Type: 'tmpfs',

@@ -117,6 +117,13 @@ export function buildContainerSpec(input: SandboxSpecInput): ContainerCreateOpti
     },
     { Type: 'bind' as const, Source: input.socketDir, Target: SOCKET_DIR_IN_SANDBOX, ReadOnly: true },
     { Type: 'bind' as const, Source: input.runtimeDir, Target: RUNTIME_DIR_IN_SANDBOX, ReadOnly: true },
+    // Replaces Docker's copy of the host's resolv.conf: no resolver address leaks in.
+    {
+      Type: 'bind' as const,
+      Source: `${input.runtimeDir}/resolv.conf`,
+      Target: '/etc/resolv.conf',
+      ReadOnly: true,
+    },
     ...(input.caDir
       ? [{ Type: 'bind' as const, Source: input.caDir, Target: CA_DIR_IN_SANDBOX, ReadOnly: true }]
       : []),
