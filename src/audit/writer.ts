@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { AuditFields, AuditRecord, AuditSink, AuditStream } from './events.js';
 import { Redactor } from './redact.js';
@@ -8,9 +17,10 @@ export interface ManifestEntry {
   file: string;
   sha256: string;
   bytes: number;
-  events: number;
-  /** Hash of the last line: the head of the stream's chain. */
-  head: string;
+  /** For event streams (`*.jsonl`): number of events. */
+  events?: number;
+  /** For event streams: hash of the last line, the head of the stream's chain. */
+  head?: string;
 }
 
 export interface Manifest {
@@ -65,20 +75,24 @@ export class AuditWriter implements AuditSink {
       this.closed = true;
       for (const s of this.streams.values()) closeSync(s.fd);
     }
-    const files = [...this.streams.values()]
-      .sort((a, b) => a.file.localeCompare(b.file))
-      .map((s): ManifestEntry => {
-        const bytes = readFileSync(join(this.dir, s.file));
-        return {
-          file: s.file,
-          sha256: sha256(bytes),
-          bytes: bytes.length,
-          events: bytes
+    // Every file of the directory (streams, agent output, the patch), so the
+    // artifact can be checked as a whole.
+    const files = readdirSync(this.dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && e.name !== 'manifest.json')
+      .map((e) => e.name)
+      .sort()
+      .map((file): ManifestEntry => {
+        const bytes = readFileSync(join(this.dir, file));
+        const entry: ManifestEntry = { file, sha256: sha256(bytes), bytes: bytes.length };
+        if (file.endsWith('.jsonl')) {
+          const lines = bytes
             .toString('utf8')
             .split('\n')
-            .filter((l) => l.length > 0).length,
-          head: s.prev,
-        };
+            .filter((l) => l.length > 0);
+          entry.events = lines.length;
+          entry.head = lines.length > 0 ? sha256(lines.at(-1)!) : '';
+        }
+        return entry;
       });
     const manifest: Manifest = { version: 1, job: this.job, files };
     writeFileSync(join(this.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

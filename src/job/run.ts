@@ -1,0 +1,297 @@
+import type Docker from 'dockerode';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { AuditStream, OcsfClass, type AuditFields, type AuditSink } from '../audit/events.js';
+import type { Redactor } from '../audit/redact.js';
+import { AuditWriter } from '../audit/writer.js';
+import type { RunnerFacts } from '../blueprint/requirements.js';
+import { resolveBlueprint, type ResolvedBlueprint } from '../blueprint/resolve.js';
+import { parseSize } from '../blueprint/schema.js';
+import { describeError } from '../errors.js';
+import type { ImageCache } from '../image/cache.js';
+import { ensureImage, type EnsuredImage } from '../image/ensure.js';
+import type { JobInputs } from '../inputs.js';
+import type { Logger } from '../log.js';
+import { writeCaDir, type CaDir } from '../sandbox/ca.js';
+import type { SandboxEngine } from '../sandbox/docker.js';
+import { Sandbox, type ExecResult } from '../sandbox/lifecycle.js';
+import { runtimeDir } from '../sandbox/run.js';
+import { seccompArchOf } from '../sandbox/seccomp.js';
+import { DEFAULT_RESOURCES, EGRESS_SOCKET_NAME, type SandboxResources } from '../sandbox/spec.js';
+import { collectChanges, type Changes } from './changes.js';
+import { Phases } from './phases.js';
+import type { AgentEnvelope, EgressService, GatewayService, JobPorts, LoadedJobPolicy } from './ports.js';
+import type { JobResult } from './result.js';
+import { decideStatus } from './status.js';
+
+export interface JobDeps {
+  ports: JobPorts;
+  logger: Logger;
+  docker: Docker;
+  engine: SandboxEngine;
+  imageCache: ImageCache;
+  redactor: Redactor;
+  signal: AbortSignal;
+  jobId: string;
+  runId: string;
+  auditDir: string;
+  blueprintsDir?: string;
+  runnerFacts?: RunnerFacts;
+}
+
+/** Seconds OpenClaw gets to end by itself (exit 2) before the sandbox is killed. */
+const AGENT_GRACE_SECONDS = 20;
+
+/** The blueprint's resources as sandbox limits. Pure. */
+export function sandboxResources(bp: ResolvedBlueprint): SandboxResources {
+  const r = bp.spec.resources;
+  const mb = (v: number | string | undefined, fallback: number) =>
+    v === undefined ? fallback : Math.round(parseSize(v) / (1024 * 1024));
+  return {
+    ...DEFAULT_RESOURCES,
+    cpus: r?.cpus ?? DEFAULT_RESOURCES.cpus,
+    memoryMb: mb(r?.memory, DEFAULT_RESOURCES.memoryMb),
+    pids: r?.pids ?? DEFAULT_RESOURCES.pids,
+    tmpMb: mb(r?.tmp_size, DEFAULT_RESOURCES.tmpMb),
+  };
+}
+
+/** Keeps stdout in memory (bounded) and copies it to a file. */
+class Capture extends Writable {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  constructor(
+    private readonly file: Writable,
+    private readonly limit = 16 * 1024 * 1024,
+  ) {
+    super();
+  }
+  override _write(chunk: Buffer, _e: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (this.size < this.limit) this.chunks.push(chunk);
+    this.size += chunk.length;
+    this.file.write(chunk, done);
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+function closeStream(s: Writable): Promise<void> {
+  return new Promise((resolve) => s.end(resolve));
+}
+
+/**
+ * The whole job: blueprint → image → policy → gateway and egress proxy →
+ * sandbox → agent → changes → teardown → result. Never throws for a failed
+ * job: every failure becomes a status and a reason, and the audit log is
+ * complete (manifest written) when this returns.
+ */
+export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResult> {
+  const { ports, logger, jobId } = deps;
+  const writer = new AuditWriter(deps.auditDir, jobId, deps.redactor);
+  const egressEvents: Array<Record<string, unknown>> = [];
+  const audit: AuditSink = {
+    emit(stream: AuditStream, event: AuditFields) {
+      writer.emit(stream, event);
+      if (stream === AuditStream.Egress) egressEvents.push(event);
+    },
+  };
+  const phases = new Phases(logger, audit);
+  const lifecycle = (activity: string, fields: Record<string, unknown> = {}) =>
+    audit.emit(AuditStream.Lifecycle, { ...OcsfClass.ProcessActivity, activity, job: jobId, ...fields });
+
+  lifecycle('job_start', { run: deps.runId, workspace: inputs.workspace });
+  audit.emit(AuditStream.Config, {
+    ...OcsfClass.DeviceConfigState,
+    activity: 'inputs',
+    blueprint: inputs.blueprint,
+    provider: inputs.provider ?? null,
+    model: inputs.model ?? null,
+    enforcement: inputs.enforcement,
+    policy: inputs.policy,
+    allow_hosts: inputs.allowHosts,
+    budgets: inputs.budgets,
+    timeout_minutes: inputs.timeoutMinutes,
+    workspace_access: inputs.workspaceAccess,
+    // Which keys were given, never their values.
+    keys: Object.keys(inputs.keys),
+  });
+
+  let blueprint: ResolvedBlueprint | undefined;
+  let image: EnsuredImage | undefined;
+  let policy: LoadedJobPolicy | undefined;
+  let gateway: GatewayService | undefined;
+  let egress: EgressService | undefined;
+  let ca: CaDir | undefined;
+  let sandbox: Sandbox | undefined;
+  let socketDir: string | undefined;
+  let agentDir: string | undefined;
+  let agent: ExecResult | undefined;
+  let envelope: AgentEnvelope | undefined;
+  let changes: Changes | undefined;
+  let patchPath: string | undefined;
+  let error: string | undefined;
+
+  try {
+    blueprint = await phases.run('blueprint', 'Blueprint: resolve and verify', () =>
+      resolveBlueprint({
+        ref: inputs.blueprint,
+        ...(inputs.blueprintDigest ? { digest: inputs.blueprintDigest } : {}),
+        logger,
+        cwd: inputs.workspace,
+        ...(deps.blueprintsDir ? { blueprintsDir: deps.blueprintsDir } : {}),
+        ...(deps.runnerFacts ? { runner: deps.runnerFacts } : {}),
+      }),
+    );
+    const bp = blueprint;
+    logger.info(`Blueprint ${bp.name}@${bp.version} verified: ${bp.digest}`);
+    audit.emit(AuditStream.Config, {
+      ...OcsfClass.DeviceConfigState,
+      activity: 'blueprint',
+      name: bp.name,
+      version: bp.version,
+      source: bp.source,
+      digest: bp.digest,
+      platform: bp.platform,
+      unmet_requirements: bp.unmet,
+    });
+
+    image = await phases.run('image', 'Image: use, restore, pull or build', () =>
+      ensureImage({ blueprint: bp, docker: deps.docker, cache: deps.imageCache, logger, audit }),
+    );
+    logger.info(`Image ${image.tag} (${image.imageId.slice(0, 19)}) from ${image.source}`);
+
+    policy = await phases.run('policy', 'Policy: load and compile', () =>
+      ports.loadPolicy(inputs, bp, logger),
+    );
+    const pol = policy;
+    for (const w of pol.warnings) logger.warn(w, { title: 'nemoclaw policy' });
+    audit.emit(AuditStream.Config, {
+      ...OcsfClass.DeviceConfigState,
+      activity: 'policy',
+      digest: pol.digest,
+      sources: pol.sources,
+      enforcement: inputs.enforcement,
+    });
+
+    await phases.run('services', 'Gateway and egress proxy: start', async () => {
+      gateway = await ports.startGateway(inputs, bp, { audit, redactor: deps.redactor, logger });
+      socketDir = await mkdtemp(join(tmpdir(), 'nemoclaw-sock-'));
+      egress = await ports.startEgress(join(socketDir, EGRESS_SOCKET_NAME), pol, gateway, { audit, logger });
+      if (egress.caCertPem) ca = await writeCaDir(egress.caCertPem);
+      agentDir = await mkdtemp(join(tmpdir(), 'nemoclaw-agent-'));
+      for (const [name, content] of Object.entries(ports.agentConfigFiles(gateway, inputs))) {
+        await writeFile(join(agentDir, name), content, { mode: 0o644 });
+      }
+      await chmod(agentDir, 0o755);
+    });
+
+    const owner = await stat(inputs.workspace);
+    sandbox = await phases.run('sandbox', 'Sandbox: start', () =>
+      Sandbox.start(
+        { engine: deps.engine, audit, logger },
+        {
+          image: image!.tag,
+          job: { jobId, runId: deps.runId, blueprint: `${bp.name}@${bp.version}`, createdAt: new Date() },
+          resources: sandboxResources(bp),
+          workspace: {
+            hostPath: inputs.workspace,
+            uid: owner.uid,
+            gid: owner.gid,
+            readOnly: inputs.workspaceAccess === 'read-only',
+          },
+          socketDir: socketDir!,
+          runtimeDir: runtimeDir(),
+          arch: seccompArchOf(process.arch),
+          agentConfigDir: agentDir!,
+          ...(ca ? { caDir: ca.dir } : {}),
+        },
+        deps.signal,
+      ),
+    );
+
+    const timeoutSeconds = Math.round(inputs.timeoutMinutes * 60);
+    await mkdir(deps.auditDir, { recursive: true });
+    const stdoutFile = createWriteStream(join(deps.auditDir, 'agent-result.json'));
+    const stderrFile = createWriteStream(join(deps.auditDir, 'agent.log'));
+    const stdout = new Capture(stdoutFile);
+    const box = sandbox;
+    try {
+      agent = await phases.run('agent', 'Agent: openclaw agent exec', () =>
+        box.exec(
+          ports.agentCommand(inputs.task, gateway!, Math.max(30, timeoutSeconds - AGENT_GRACE_SECONDS)),
+          {
+            stdout,
+            stderr: stderrFile,
+            timeoutMs: timeoutSeconds * 1000,
+            signal: deps.signal,
+          },
+        ),
+      );
+    } finally {
+      await closeStream(stdoutFile);
+      await closeStream(stderrFile);
+    }
+    envelope = ports.parseEnvelope(stdout.text());
+    if (agent.oomKilled) logger.warn('The agent was killed by the out-of-memory killer inside the sandbox.');
+
+    if (!agent.timedOut && !agent.aborted && inputs.workspaceAccess === 'read-write') {
+      changes = await phases.run('changes', 'Workspace: collect changes', () => collectChanges(box));
+      if (changes.patch) {
+        patchPath = join(deps.auditDir, 'changes.patch');
+        await writeFile(patchPath, changes.patch);
+      }
+    }
+  } catch (err) {
+    error = describeError(err);
+    logger.error(error);
+    lifecycle('job_error', { message: error });
+  } finally {
+    await phases.run('teardown', 'Teardown', async () => {
+      await sandbox?.close();
+      await egress?.close().catch((e: unknown) => logger.warn(`egress proxy: ${describeError(e)}`));
+      await gateway?.close().catch((e: unknown) => logger.warn(`gateway: ${describeError(e)}`));
+      await ca?.dispose();
+      for (const dir of [socketDir, agentDir]) if (dir) await rm(dir, { recursive: true, force: true });
+    });
+  }
+
+  const report = policy
+    ? ports.egressReport(egressEvents, policy)
+    : { hosts: [], denials: 0, suggestedPatch: undefined };
+  const usage = gateway?.usage() ?? { requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, byModel: [] };
+  const { status, reason } = decideStatus({
+    agentExitCode: agent?.exitCode ?? null,
+    agentOk: envelope?.ok ?? false,
+    timedOut: agent?.timedOut ?? false,
+    cancelled: deps.signal.aborted,
+    budgetExceeded: gateway?.budgetExceeded() ?? false,
+    denials: report.denials,
+    enforcement: inputs.enforcement,
+    error,
+  });
+  const result: JobResult = {
+    jobId,
+    status,
+    reason: envelope?.error && status === 'failure' && !error ? `${reason} ${envelope.error}` : reason,
+    finalMessage: envelope?.final ?? '',
+    changedFiles: changes?.files ?? [],
+    patchPath,
+    egress: { hosts: report.hosts, suggestedPatch: report.suggestedPatch },
+    inference: usage,
+    phases: phases.timings,
+    blueprint: blueprint
+      ? { name: blueprint.name, version: blueprint.version, digest: blueprint.digest }
+      : undefined,
+    image: image ? { id: image.imageId, source: image.source, cacheHit: image.cacheHit } : undefined,
+    policyFiles: policy?.sources ?? inputs.policy,
+    enforcement: inputs.enforcement,
+    auditDir: deps.auditDir,
+  };
+  lifecycle('job_end', { status, reason: result.reason, phases: phases.timings });
+  writer.finish();
+  return result;
+}
