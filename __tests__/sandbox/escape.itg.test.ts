@@ -2,6 +2,7 @@
 // PR would try, run as the agent inside one long-lived sandbox, asserting the
 // SPECIFIC thing that stopped it. A report of attempts and stoppers is printed.
 import { jest } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -617,6 +618,8 @@ describe('escape battery (real engine)', () => {
     expect(r.out).toMatch(/^fork failed after \d+: Resource temporarily unavailable\n$/);
     expect(Number(/after (\d+)/.exec(r.out)![1])).toBeLessThan(128);
     expect((await t.run('echo alive')).out).toBe('alive\n');
+    // The host (this process) can still start processes: the limit is the sandbox's cgroup only.
+    expect(spawnSync('true').status).toBe(0);
   });
 
   it('memory bomb: only the bomb is OOM-killed (exit 137, reported), the sandbox still answers', async () => {
