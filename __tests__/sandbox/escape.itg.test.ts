@@ -549,8 +549,9 @@ const attempts: Attempt[] = [
   // The forwarder.
   {
     tried: 'kill the forwarder',
-    cmd: 'kill -9 $(pgrep -f forwarder.mjs || echo 1) 2>&1; kill -9 1',
-    expect: /Operation not permitted/,
+    cmd: 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline 2>/dev/null | grep -q "^node /opt/nemoclaw-runtime/forwarder.mjs" && f=${p#/proc/}; done; echo "forwarder pid ${f:?not found}"; kill -9 $f 2>&1; kill -9 1',
+    expect:
+      /^forwarder pid (\d+)\n.*kill: \(\1\) - Operation not permitted\n.*kill: \(1\) - Operation not permitted\n$/,
     code: 1,
     stoppedBy: 'forwarder runs as another uid',
   },
