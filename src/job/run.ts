@@ -9,7 +9,6 @@ import type { Redactor } from '../audit/redact.js';
 import { AuditWriter } from '../audit/writer.js';
 import type { RunnerFacts } from '../blueprint/requirements.js';
 import { resolveBlueprint, type ResolvedBlueprint } from '../blueprint/resolve.js';
-import { parseSize } from '../blueprint/schema.js';
 import { describeError } from '../errors.js';
 import type { ImageCache } from '../image/cache.js';
 import { ensureImage, type EnsuredImage } from '../image/ensure.js';
@@ -20,7 +19,8 @@ import type { SandboxEngine } from '../sandbox/docker.js';
 import { Sandbox, type ExecResult } from '../sandbox/lifecycle.js';
 import { runtimeDir } from '../sandbox/run.js';
 import { seccompArchOf } from '../sandbox/seccomp.js';
-import { DEFAULT_RESOURCES, EGRESS_SOCKET_NAME, type SandboxResources } from '../sandbox/spec.js';
+import { resourcesFromBlueprint } from '../sandbox/resources.js';
+import { EGRESS_SOCKET_NAME } from '../sandbox/spec.js';
 import { collectChanges, type Changes } from './changes.js';
 import { Phases } from './phases.js';
 import type { AgentEnvelope, EgressService, GatewayService, JobPorts, LoadedJobPolicy } from './ports.js';
@@ -44,20 +44,6 @@ export interface JobDeps {
 
 /** Seconds OpenClaw gets to end by itself (exit 2) before the sandbox is killed. */
 const AGENT_GRACE_SECONDS = 20;
-
-/** The blueprint's resources as sandbox limits. Pure. */
-export function sandboxResources(bp: ResolvedBlueprint): SandboxResources {
-  const r = bp.spec.resources;
-  const mb = (v: number | string | undefined, fallback: number) =>
-    v === undefined ? fallback : Math.round(parseSize(v) / (1024 * 1024));
-  return {
-    ...DEFAULT_RESOURCES,
-    cpus: r?.cpus ?? DEFAULT_RESOURCES.cpus,
-    memoryMb: mb(r?.memory, DEFAULT_RESOURCES.memoryMb),
-    pids: r?.pids ?? DEFAULT_RESOURCES.pids,
-    tmpMb: mb(r?.tmp_size, DEFAULT_RESOURCES.tmpMb),
-  };
-}
 
 /** Keeps stdout in memory (bounded) and copies it to a file. */
 class Capture extends Writable {
@@ -196,7 +182,7 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
         {
           image: image!.tag,
           job: { jobId, runId: deps.runId, blueprint: `${bp.name}@${bp.version}`, createdAt: new Date() },
-          resources: sandboxResources(bp),
+          resources: resourcesFromBlueprint(bp.spec.resources),
           workspace: {
             hostPath: inputs.workspace,
             uid: owner.uid,
