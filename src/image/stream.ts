@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 function exited(child: ChildProcess, what: string, stderr: () => string): Promise<void> {
@@ -27,15 +28,21 @@ function zstd(args: string[]): { child: ChildProcess; done: Promise<void> } {
   return { child, done: exited(child, `zstd ${args.join(' ')}`, () => err) };
 }
 
-/** Writes `docker save REF | zstd -LEVEL` to `file`; resolves with the compressed size. */
-export async function saveImageToFile(docker: Docker, ref: string, file: string, level = 3): Promise<number> {
+/** Streams `docker save REF | zstd -LEVEL` into `dest` (a file, a counter, …). */
+export async function saveImageCompressed(
+  docker: Docker,
+  ref: string,
+  dest: Writable,
+  level = 3,
+): Promise<void> {
   const tar = (await docker.getImage(ref).get()) as NodeJS.ReadableStream;
   const z = zstd([`-${level}`, '-T0', '-q', '-c']);
-  await Promise.all([
-    pipeline(tar, z.child.stdin!),
-    pipeline(z.child.stdout!, createWriteStream(file)),
-    z.done,
-  ]);
+  await Promise.all([pipeline(tar, z.child.stdin!), pipeline(z.child.stdout!, dest), z.done]);
+}
+
+/** Writes `docker save REF | zstd -LEVEL` to `file`; resolves with the compressed size. */
+export async function saveImageToFile(docker: Docker, ref: string, file: string, level = 3): Promise<number> {
+  await saveImageCompressed(docker, ref, createWriteStream(file), level);
   return statSync(file).size;
 }
 
