@@ -26,6 +26,7 @@ import { Phases } from './phases.js';
 import type { AgentEnvelope, EgressService, GatewayService, JobPorts, LoadedJobPolicy } from './ports.js';
 import type { JobResult } from './result.js';
 import { decideStatus } from './status.js';
+import { checkWorkspace } from './workspace.js';
 
 export interface JobDeps {
   ports: JobPorts;
@@ -122,6 +123,7 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
   let error: string | undefined;
 
   try {
+    checkWorkspace(inputs.workspace, process.env);
     blueprint = await phases.run('blueprint', 'Blueprint: resolve and verify', () =>
       resolveBlueprint({
         ref: inputs.blueprint,
