@@ -6,7 +6,11 @@ import { Option, type Command } from 'commander';
 import { nullAuditSink, type AuditSink } from '../../audit/events.js';
 import { AuditWriter } from '../../audit/writer.js';
 import { UserError } from '../../errors.js';
-import { resolveBlueprint } from '../../blueprint/resolve.js';
+import Docker from 'dockerode';
+import { resolveBlueprint, type ResolvedBlueprint } from '../../blueprint/resolve.js';
+import type { Logger } from '../../log.js';
+import { LocalImageCache } from '../../image/cache.js';
+import { ensureImage } from '../../image/ensure.js';
 import { DockerodeEngine } from '../../sandbox/docker.js';
 import { denyAllEgress } from '../../sandbox/egress-port.js';
 import { resourcesFromBlueprint } from '../../sandbox/resources.js';
@@ -53,7 +57,12 @@ export const registerExec: RegisterCommand = (program: Command) => {
         'blueprint (name@version, path, URL) whose verified resources the sandbox uses',
       ),
     )
-    .addOption(new Option('--image <image>', `sandbox image (default ${DEFAULT_EXEC_IMAGE})`))
+    .addOption(
+      new Option(
+        '--image <image>',
+        `sandbox image (default: the blueprint's verified image, else ${DEFAULT_EXEC_IMAGE})`,
+      ),
+    )
     .addOption(new Option('--policy <file>', 'egress policy file (default: deny every request)'))
     .addOption(new Option('--workspace <dir>', 'directory mounted at /sandbox/workspace').default('.'))
     .addOption(new Option('--read-only', 'mount the workspace read-only (review jobs)'))
@@ -67,6 +76,15 @@ export const registerExec: RegisterCommand = (program: Command) => {
     });
 };
 
+async function verifiedImage(
+  blueprint: ResolvedBlueprint,
+  logger: Logger,
+  audit: AuditSink,
+): Promise<string> {
+  const cache = new LocalImageCache();
+  return (await ensureImage({ blueprint, docker: new Docker(), cache, logger, audit })).tag;
+}
+
 export async function execCommand(cmd: string[], flags: ExecFlags): Promise<number> {
   if (flags.policy) {
     throw new UserError('egress policies need the egress proxy, which is not in this build yet', {
@@ -76,11 +94,6 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
   }
   const timeoutMs = parseTimeout(flags.timeout);
   const logger = terminalLogger({ verbose: flags.verbose === true });
-  // The blueprint (digest-verified) gives the limits; its image comes from --image until the
-  // image cache (src/image) hands out verified image IDs.
-  const blueprint = flags.blueprint ? await resolveBlueprint({ ref: flags.blueprint, logger }) : undefined;
-  const image = flags.image ?? DEFAULT_EXEC_IMAGE;
-  const blueprintLabel = blueprint ? `${blueprint.name}@${blueprint.version} ${blueprint.digest}` : image;
   const jobId = `exec-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const writer = flags.auditDir ? new AuditWriter(resolve(flags.auditDir), jobId) : undefined;
   const audit: AuditSink = writer ?? nullAuditSink;
@@ -92,6 +105,12 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    // The blueprint (digest-verified) gives the limits and, unless --image overrides it, the
+    // verified image (present, cached, pulled or built: src/image).
+    const blueprint = flags.blueprint ? await resolveBlueprint({ ref: flags.blueprint, logger }) : undefined;
+    const image =
+      flags.image ?? (blueprint ? await verifiedImage(blueprint, logger, audit) : DEFAULT_EXEC_IMAGE);
+    const blueprintLabel = blueprint ? `${blueprint.name}@${blueprint.version} ${blueprint.digest}` : image;
     const result = await runInSandbox(
       { engine: new DockerodeEngine(), audit, logger },
       {
