@@ -43,6 +43,12 @@ describe('checkWorkspace', () => {
     expect(() => checkWorkspace(ws, {})).toThrow(UserError);
     expect(() => checkWorkspace(ws, {})).toThrow(/push with your token/);
   });
+  it('refuses a root-owned workspace the agent should write to', () => {
+    const ws = mkdtempSync(join(tmpdir(), 'ws-'));
+    if (process.getuid?.() !== 0) return; // only root can make one
+    expect(() => checkWorkspace(ws, {}, 'read-write')).toThrow(/owned by root/);
+    expect(() => checkWorkspace(ws, {}, 'read-only')).not.toThrow();
+  });
   it('accepts a clean repository and refuses a missing directory', () => {
     const ws = mkdtempSync(join(tmpdir(), 'ws-'));
     expect(() => checkWorkspace(ws, {})).not.toThrow();

@@ -123,7 +123,7 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
   let error: string | undefined;
 
   try {
-    checkWorkspace(inputs.workspace, process.env);
+    checkWorkspace(inputs.workspace, process.env, inputs.workspaceAccess);
     blueprint = await phases.run('blueprint', 'Blueprint: resolve and verify', () =>
       resolveBlueprint({
         ref: inputs.blueprint,

@@ -32,8 +32,12 @@ export function tooWide(workspace: string, home: string | undefined): string | u
   return undefined;
 }
 
-/** Fails before anything starts when the workspace would expose more than the repository. */
-export function checkWorkspace(workspace: string, env: NodeJS.ProcessEnv): void {
+/** Fails before anything starts when the workspace would expose more than the repository, or cannot be used. */
+export function checkWorkspace(
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  access: 'read-write' | 'read-only' = 'read-only',
+): void {
   const st = existsSync(workspace) ? statSync(workspace) : undefined;
   if (!st?.isDirectory()) {
     throw new UserError(`the workspace ${workspace} is not a directory.`, {
@@ -46,6 +50,14 @@ export function checkWorkspace(workspace: string, env: NodeJS.ProcessEnv): void 
     throw new UserError(`refusing to mount ${workspace} into the sandbox: ${wide}.`, {
       where: 'input "workspace"',
       fix: 'point it at the repository checkout only (the default is GITHUB_WORKSPACE).',
+    });
+  }
+  // The sandbox runs as the workspace's owner, never as root (then as uid 1000):
+  // a root-owned checkout could only be read.
+  if (access === 'read-write' && st.uid === 0) {
+    throw new UserError(`the workspace ${workspace} is owned by root, so the agent could not write to it.`, {
+      where: 'input "workspace"',
+      fix: `give it to a regular user (e.g. \`chown -R 1000:1000 ${workspace}\`), or use workspace-access: read-only.`,
     });
   }
   const gitConfig = join(workspace, '.git', 'config');
