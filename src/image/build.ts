@@ -4,7 +4,6 @@
 import { spawn } from 'node:child_process';
 import type { ResolvedBlueprint } from '../blueprint/resolve.js';
 import type { Logger } from '../log.js';
-import { assetPath } from '../paths.js';
 
 export interface BuildRequest {
   blueprint: Pick<ResolvedBlueprint, 'buildDir' | 'digest' | 'spec'>;
@@ -15,10 +14,12 @@ export interface BuildRequest {
 }
 
 /** Runs the recipe; resolves with the image ID it printed. Its progress lines go to the logger. */
-export function buildImage(req: BuildRequest): Promise<string> {
+export async function buildImage(req: BuildRequest): Promise<string> {
   const { buildDir, digest, spec } = req.blueprint;
-  if (!buildDir || !spec.build) return Promise.reject(new Error('blueprint has no build recipe'));
-  const script = req.script ?? assetPath('scripts', 'build-image.sh');
+  if (!buildDir || !spec.build) throw new Error('blueprint has no build recipe');
+  // Loaded on demand: finding the package root needs the shipped tree, which a
+  // bundled benchmark running from a temp dir does not have (and never builds).
+  const script = req.script ?? (await import('../paths.js')).assetPath('scripts', 'build-image.sh');
   const child = spawn('bash', [script, buildDir, spec.build.variant, req.tag], {
     env: { ...process.env, NEMOCLAW_BLUEPRINT_DIGEST: digest },
     stdio: ['ignore', 'pipe', 'pipe'],
