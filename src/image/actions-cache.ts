@@ -50,6 +50,7 @@ export class ActionsImageCache implements ImageCache {
 
   async save(key: string, file: string): Promise<boolean> {
     if (!cache.isFeatureAvailable()) return false;
+    const restoreEnv = boundUploadMemory();
     try {
       const id = await cache.saveCache([file], key);
       if (id === -1) {
@@ -63,6 +64,7 @@ export class ActionsImageCache implements ImageCache {
       this.logger.warn(`Image cache save for ${key} failed: ${(err as Error).message}`);
       return false;
     } finally {
+      restoreEnv();
       rmSync(file, { force: true });
     }
   }
@@ -72,4 +74,23 @@ export class ActionsImageCache implements ImageCache {
     rmSync(file, { force: true });
     return Promise.resolve();
   }
+}
+
+/**
+ * Cache v2 uploads 8 blocks of 64 MiB in parallel (up to 512 MiB in flight).
+ * Its env overrides (read per call) bring that to 2 × 32 MiB, so saving a
+ * multi-GB image keeps the action's memory flat. A user's own settings win.
+ */
+function boundUploadMemory(): () => void {
+  const set: string[] = [];
+  for (const [k, v] of [
+    ['CACHE_UPLOAD_CONCURRENCY', '2'],
+    ['CACHE_UPLOAD_CHUNK_SIZE', '32'],
+  ] as const) {
+    if (!process.env[k]) {
+      process.env[k] = v;
+      set.push(k);
+    }
+  }
+  return () => set.forEach((k) => delete process.env[k]);
 }
