@@ -16,8 +16,6 @@ let undo: () => void;
 beforeAll(async () => {
   services = await startActionsServices();
   undo = applyEnv(services.env);
-  mkdirSync(services.env.GITHUB_WORKSPACE!, { recursive: true });
-  mkdirSync(services.env.RUNNER_TEMP!, { recursive: true });
 }, 60_000);
 
 afterAll(async () => {

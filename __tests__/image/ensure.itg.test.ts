@@ -2,6 +2,7 @@
 // (Debian docker-registry on loopback), the cache restore paths, verification
 // failures, and the build path (with a stand-in recipe that is quick to run).
 import Docker from 'dockerode';
+import { createHash } from 'node:crypto';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,11 +11,13 @@ import { join } from 'node:path';
 import { MemoryAuditSink } from '../../src/audit/events.js';
 import type { ResolvedBlueprint } from '../../src/blueprint/resolve.js';
 import { resolveBlueprint } from '../../src/blueprint/resolve.js';
+import { ActionsImageCache } from '../../src/image/actions-cache.js';
 import { LocalImageCache } from '../../src/image/cache.js';
 import { ensureImage } from '../../src/image/ensure.js';
 import { imageCacheKey } from '../../src/image/key.js';
 import { UserError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
+import { applyEnv, startActionsServices } from '../support/actions-services.js';
 
 const BASE = 'nemoclaw/sandbox-test:dev';
 const docker = new Docker();
@@ -81,10 +84,9 @@ async function blueprintWith(
   build?: ResolvedBlueprint['spec']['build'],
 ) {
   const bp = await resolveBlueprint({ ref: 'openclaw@0.1.0', logger: new MemoryLogger() });
-  const digest = `sha256:${Buffer.from(JSON.stringify(image) + JSON.stringify(build ?? null))
-    .toString('hex')
-    .padEnd(64, '0')
-    .slice(0, 64)}`;
+  const digest = `sha256:${createHash('sha256')
+    .update(JSON.stringify([image, build ?? null]))
+    .digest('hex')}`;
   const spec = { ...bp.spec, image, ...(build ? { build } : {}) };
   if (!build) delete (spec as { build?: unknown }).build;
   return { ...bp, spec, digest } as ResolvedBlueprint;
@@ -185,15 +187,20 @@ describe('pinned registry image', () => {
   }, 180_000);
 });
 
+/** A stand-in for scripts/build-image.sh with the same contract (args, env, ID on stdout), in seconds. */
+function fakeBuildScript(): string {
+  const script = join(tmp, 'fake-build.sh');
+  writeFileSync(
+    script,
+    `#!/bin/sh\nset -e\nprintf 'FROM ${BASE}\\n' | docker build -q --label io.nemoclaw.blueprint-digest=$NEMOCLAW_BLUEPRINT_DIGEST --label io.nemoclaw.managed=test -t "$3" - >/dev/null\necho building "$2" >&2\ndocker image inspect -f '{{.Id}}' "$3"\n`,
+  );
+  chmodSync(script, 0o755);
+  return script;
+}
+
 describe('build recipe', () => {
   it('builds, labels with the blueprint digest, caches, and finds the build present next time', async () => {
-    // A stand-in for scripts/build-image.sh with the same contract (args, env, ID on stdout), in seconds.
-    const script = join(tmp, 'fake-build.sh');
-    writeFileSync(
-      script,
-      `#!/bin/sh\nset -e\nprintf 'FROM ${BASE}\\n' | docker build -q --label io.nemoclaw.blueprint-digest=$NEMOCLAW_BLUEPRINT_DIGEST --label io.nemoclaw.managed=test -t "$3" - >/dev/null\necho building "$2" >&2\ndocker image inspect -f '{{.Id}}' "$3"\n`,
-    );
-    chmodSync(script, 0o755);
+    const script = fakeBuildScript();
     const bp = await blueprintWith(
       { platforms: ['linux/amd64'] },
       { recipe: 'debootstrap', dir: 'image', variant: 'test' },
@@ -219,4 +226,52 @@ describe('build recipe', () => {
     const restored = await ensureImage({ blueprint: bp, docker, cache, logger, audit, buildScript: script });
     expect(restored).toMatchObject({ source: 'cache', cacheHit: true, imageId: got.imageId });
   }, 180_000);
+});
+
+describe('on Actions: @actions/cache against the loopback stand-ins', () => {
+  it('builds and saves through @actions/cache; the next job restores and verifies it', async () => {
+    const services = await startActionsServices();
+    const undo = applyEnv(services.env);
+    try {
+      const script = fakeBuildScript();
+      const bp = await blueprintWith(
+        { platforms: ['linux/amd64'] },
+        { recipe: 'debootstrap', dir: 'image', variant: 'sandbox' },
+      );
+      const logger = new MemoryLogger();
+      const audit = new MemoryAuditSink();
+      const first = await ensureImage({
+        blueprint: bp,
+        docker,
+        cache: new ActionsImageCache(logger),
+        logger,
+        audit,
+        buildScript: script,
+      });
+      made.push(first.tag);
+      expect(first.source).toBe('build');
+      expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
+      expect(services.cacheKeys()).toEqual([imageCacheKey(bp)]);
+      rmi(first.tag);
+      rmi(first.imageId);
+      const second = await ensureImage({
+        blueprint: bp,
+        docker,
+        cache: new ActionsImageCache(logger),
+        logger,
+        audit,
+        buildScript: script,
+      });
+      expect(second).toMatchObject({
+        source: 'cache',
+        cacheHit: true,
+        imageId: first.imageId,
+        tag: first.tag,
+      });
+      expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
+    } finally {
+      undo();
+      await services.close();
+    }
+  }, 240_000);
 });

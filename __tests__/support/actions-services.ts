@@ -2,7 +2,7 @@
 // (v2) talk to: a twirp JSON server on loopback for CacheService and
 // ArtifactService, handing out SAS URLs into Azurite. Real clients, real HTTP,
 // real blob uploads; nothing leaves 127.0.0.1.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -179,6 +179,8 @@ export async function startActionsServices(): Promise<ActionsServices> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   const temp = mkdtempSync(join(tmpdir(), 'nemoclaw-runner-'));
+  // The toolkit expects the runner to have made these.
+  for (const d of ['temp', 'tool-cache', 'workspace']) mkdirSync(join(temp, d));
 
   return {
     env: {
