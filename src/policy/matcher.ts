@@ -157,11 +157,12 @@ export function compilePolicy(policy: Policy, options: MatcherOptions = {}): Mat
   function match(req: EgressRequest): Decision {
     const layer = req.method === undefined ? 'l4' : 'l7';
     const hk = classifyHost(req.host);
-    if (hk.kind === 'invalid') return finish({ decision: 'deny', layer, inspect: false, reason: hk.reason });
+    if (hk.kind === 'invalid')
+      return finish({ decision: 'deny', layer: 'l4', inspect: false, reason: hk.reason });
     if (hk.kind === 'ip' && !hk.canonical) {
       return finish({
         decision: 'deny',
-        layer,
+        layer: 'l4',
         inspect: false,
         reason: `"${req.host}" is a non-canonical IP literal; no policy matches it`,
       });
@@ -176,7 +177,7 @@ export function compilePolicy(policy: Policy, options: MatcherOptions = {}): Mat
     if (candidates.length === 0) {
       return finish({
         decision: 'deny',
-        layer,
+        layer: 'l4',
         inspect: false,
         reason: `no policy allows ${host}:${req.port}`,
       });
@@ -225,6 +226,7 @@ export function compilePolicy(policy: Policy, options: MatcherOptions = {}): Mat
             policy: c.policy,
             rule: d.id,
             reason: `${method} ${path} matches a deny rule`,
+            ...extra,
           },
           c.enforcement,
         );
@@ -279,6 +281,7 @@ export function compilePolicy(policy: Policy, options: MatcherOptions = {}): Mat
         policy: first.policy,
         rule: first.id,
         reason: `${method} ${path} on ${host}:${req.port} is not allowed by any rule`,
+        ...extra,
       },
       first.enforcement,
     );
