@@ -80,6 +80,15 @@ afterAll(async () => {
 const curl = (...args: string[]) =>
   run('curl', ['-sS', '--max-time', '10', '--proxy', `http://127.0.0.1:${proxy.port}`, ...args]);
 const lastEvent = () => audit.of('egress').at(-1)!;
+/** Tunnel events are written when both sides have closed, which can trail the client's exit. */
+async function eventFor(host: string) {
+  for (let i = 0; i < 50; i++) {
+    const e = audit.of('egress').findLast((x) => x.host === host);
+    if (e) return e;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no egress event for ${host}`);
+}
 
 describe('egress proxy: allowed traffic', () => {
   test('plain HTTP absolute-URI to an L4 endpoint (curl), audited with bytes and no query', async () => {
