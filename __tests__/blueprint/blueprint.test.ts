@@ -250,3 +250,20 @@ describe('scripts/check-blueprints-immutable.mjs', () => {
     expect(res.stderr).toContain('changed: policy.yaml');
   }, 30_000);
 });
+
+describe('NemoClaw blueprint.yaml', () => {
+  it('is recognised and pointed at the conversion guide', async () => {
+    writeFileSync(
+      join(tmp, 'blueprint.yaml'),
+      'version: 0.1.0\ndigest: ""\nprofiles: [default]\ncomponents:\n  sandbox:\n    image: ghcr.io/nvidia/openshell-community/sandboxes/openclaw@sha256:' +
+        'a'.repeat(64) +
+        '\n',
+    );
+    writeFileSync(join(tmp, 'policy.yaml'), 'version: 1\n');
+    const err = await errorOf(
+      resolveBlueprint({ ref: tmp, logger: new MemoryLogger(), os: 'linux', arch: 'x64' }),
+    );
+    expect(err.message).toContain('this is a NemoClaw blueprint.yaml');
+    expect(err.fix).toContain('Coming from NemoClaw');
+  });
+});

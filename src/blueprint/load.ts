@@ -30,7 +30,19 @@ export function parseYamlFile<S extends z.ZodType>(path: string, schema: S, fix:
     throw new UserError(`not valid YAML: ${(err as Error).message}`, { where: path, fix, cause: err });
   }
   const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new UserError(`invalid: ${formatIssues(parsed.error)}`, { where: path, fix });
+  if (!parsed.success) {
+    // NemoClaw's blueprint.yaml has `components:`; say so instead of listing a dozen unknown keys.
+    const nemoclaw = typeof data === 'object' && data !== null && 'components' in data;
+    throw new UserError(
+      nemoclaw
+        ? 'this is a NemoClaw blueprint.yaml; it has no name, exact agent version, image ID or policy digest to verify'
+        : `invalid: ${formatIssues(parsed.error)}`,
+      {
+        where: path,
+        fix: nemoclaw ? 'convert it as described in docs/blueprints.md ("Coming from NemoClaw")' : fix,
+      },
+    );
+  }
   return parsed.data as z.infer<S>;
 }
 

@@ -38,6 +38,7 @@ export interface EnsureImageOptions {
 
 interface Inspected {
   Id: string;
+  Size?: number;
   RepoDigests?: string[];
   Config?: { Labels?: Record<string, string> | null };
 }
@@ -112,7 +113,7 @@ export async function ensureImage(opts: EnsureImageOptions): Promise<EnsuredImag
     try {
       const size = statSync(file).size;
       loaded = await loadImageFromFile(docker, file);
-      logger.info(`Loaded ${throughput(size, performance.now() - started)}`);
+      logger.info(`Loaded ${throughput(size, performance.now() - started)} (compressed)`);
     } catch (err) {
       logger.warn(
         `Image cache entry ${key} is corrupt or truncated (${(err as Error).message}); discarding it and falling back.`,
@@ -182,7 +183,10 @@ export async function ensureImage(opts: EnsureImageOptions): Promise<EnsuredImag
     const file = cache.pathFor(key);
     try {
       const size = await saveImageToFile(docker, tag, file);
-      logger.info(`Compressed ${throughput(size, performance.now() - started)}`);
+      const image = fresh.img.Size ?? size;
+      logger.info(
+        `Compressed the ${(image / 1e6).toFixed(1)} MB image to ${(size / 1e6).toFixed(1)} MB: ${throughput(image, performance.now() - started)}`,
+      );
       if (await cache.save(key, file)) logger.info('Saved.');
     } catch (err) {
       rmSync(file, { force: true });
