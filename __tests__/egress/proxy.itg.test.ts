@@ -127,7 +127,7 @@ describe('egress proxy: allowed traffic', () => {
     // curl sends CONNECT tunnel.test:PORT; the upstream's own certificate reaches curl unchanged.
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ url: '/x' });
-    expect(lastEvent()).toMatchObject({
+    expect(await eventFor('tunnel.test')).toMatchObject({
       class_uid: 4001,
       activity: 'allow',
       host: 'tunnel.test',
