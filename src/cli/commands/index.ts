@@ -2,9 +2,16 @@ import type { Command } from 'commander';
 import { registerAudit } from './audit.js';
 import { registerBlueprint } from './blueprint.js';
 import { registerExec } from './exec.js';
+import { registerPolicy } from './policy.js';
 import { registerStatus } from './status.js';
 
 /** Each subcommand lives in its own file and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerBlueprint, registerExec, registerStatus, registerAudit];
+export const commands: RegisterCommand[] = [
+  registerBlueprint,
+  registerExec,
+  registerStatus,
+  registerAudit,
+  registerPolicy,
+];
