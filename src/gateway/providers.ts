@@ -1,0 +1,85 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Provider, Route } from './routes.js';
+
+// How each provider is addressed: which API paths it speaks and how its
+// credential is presented. The caller's own credentials never pass.
+export type Api = 'chat' | 'responses' | 'embeddings' | 'messages';
+
+export const apiPaths: Record<string, Api> = {
+  '/v1/chat/completions': 'chat',
+  '/v1/responses': 'responses',
+  '/v1/embeddings': 'embeddings',
+  '/v1/messages': 'messages',
+};
+
+const speaks: Record<Provider, ReadonlySet<Api>> = {
+  openai: new Set(['chat', 'responses', 'embeddings']),
+  nvidia: new Set(['chat', 'embeddings']),
+  'openai-compatible': new Set(['chat', 'responses', 'embeddings']),
+  replay: new Set(['chat']),
+  anthropic: new Set(['messages']),
+};
+
+export const providerSpeaks = (p: Provider, api: Api): boolean => speaks[p].has(api);
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/** Headers that describe the connection or the caller, not the request. */
+const dropped = new Set([
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'proxy-authorization',
+  'cookie',
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'te',
+  'trailer',
+  'accept-encoding',
+  'openai-organization',
+  'openai-project',
+]);
+
+export function upstreamHeaders(
+  route: Route,
+  incoming: IncomingHttpHeaders,
+  bodyLength: number,
+): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(incoming)) {
+    if (v === undefined || dropped.has(k) || k.startsWith('x-forwarded-') || k.startsWith('proxy-')) continue;
+    out[k] = v;
+  }
+  out['content-type'] = 'application/json';
+  out['content-length'] = bodyLength;
+  // Identity encoding: usage is read from the bytes as they pass.
+  out['accept-encoding'] = 'identity';
+  if (route.apiKey) {
+    if (route.provider === 'anthropic') out['x-api-key'] = route.apiKey;
+    else out.authorization = `Bearer ${route.apiKey}`;
+  }
+  if (route.provider === 'anthropic' && !out['anthropic-version'])
+    out['anthropic-version'] = ANTHROPIC_VERSION;
+  return out;
+}
+
+/** `/v1/chat/completions` on a base URL that already ends in `/v1`. */
+export function upstreamUrl(baseUrl: string, path: string): URL {
+  const base = baseUrl.replace(/\/+$/, '');
+  const rest = base.endsWith('/v1') ? path.slice('/v1'.length) : path;
+  return new URL(base + rest);
+}
+
+/** Response headers the client may see (hop-by-hop and cookies dropped). */
+export function clientHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(upstream)) {
+    if (v === undefined || dropped.has(k) || k === 'set-cookie') continue;
+    out[k] = v;
+  }
+  return out;
+}
