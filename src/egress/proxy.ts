@@ -107,6 +107,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
   const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
   const sockets = new Set<Duplex>();
   const track = <T extends Duplex>(s: T): T => {
+    if (sockets.has(s)) return s; // keep-alive sockets come back once per request
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
     return s;
@@ -163,10 +164,8 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     head: Buffer,
     done: (up: number, down: number) => void,
   ) {
-    let up = head.length;
-    let down = 0;
-    client.on('data', (c: Buffer) => (up += c.length));
-    upstream.on('data', (c: Buffer) => (down += c.length));
+    // Byte counts come from the upstream socket's own counters at the end: no
+    // per-chunk listeners on the hot path.
     if (head.length) upstream.write(head);
     client.pipe(upstream);
     upstream.pipe(client);
@@ -176,7 +175,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
       finished = true;
       client.destroy();
       upstream.destroy();
-      done(up, down);
+      done(upstream.bytesWritten, upstream.bytesRead);
     };
     client.on('error', finish).on('close', finish);
     upstream.on('error', finish).on('close', finish);
