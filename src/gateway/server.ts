@@ -349,7 +349,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             return finish('response_too_large', reader.count);
           }
           reader.push(chunk);
-          if (!res.write(chunk)) {
+          if (!res.write(scrub(chunk, route))) {
             up.pause();
             res.once('drain', () => up.resume());
           }
@@ -389,7 +389,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       });
       up.on('end', () => {
         if (finished) return;
-        const payload = Buffer.concat(chunks);
+        const payload = scrub(Buffer.concat(chunks), route);
         const count = emptyCount();
         const isJson = String(up.headers['content-type'] ?? '').includes('json');
         if (isJson || (status >= 200 && status < 300)) {
@@ -528,6 +528,16 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
     req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Upstreams echo credentials in error messages now and then; the agent must
+ * never see the provider key, so it is blanked out of what passes back.
+ */
+function scrub(data: Buffer, route: Route): Buffer {
+  const key = route.apiKey;
+  if (!key || key.length < 6 || data.indexOf(key) < 0) return data;
+  return Buffer.from(data.toString('utf8').split(key).join('***'));
 }
 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
