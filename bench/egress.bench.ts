@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer as createHttp, request } from 'node:http';
 import { connect, createServer as createTcp, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import { startEgressProxy } from '../src/egress/proxy.js';
 import { compilePolicy } from '../src/policy/matcher.js';
@@ -213,11 +214,13 @@ async function main() {
       },
     },
   });
-  const proxy = await startEgressProxy({ policy, port: 0, resolver: async () => ['127.0.0.1'] });
+  // The proxy gets its own thread, as tinyproxy and squid get their own
+  // processes: it must not share an event loop with the load generator.
+  const proxy = await startProxyWorker(policy);
   try {
     const direct = await latency({ port: httpPort, path: '/', host: `127.0.0.1:${httpPort}` });
     const proxied = await latency({
-      port: proxy.port!,
+      port: proxy.port,
       path: `http://bench.test:${httpPort}/`,
       host: `bench.test:${httpPort}`,
     });
@@ -231,7 +234,7 @@ async function main() {
     let tinyMiBs = 0;
     let squidMiBs = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      ours = Math.max(ours, await connectThroughput(proxy.port!, `bench.test:${sourcePort}`));
+      ours = Math.max(ours, await connectThroughput(proxy.port, `bench.test:${sourcePort}`));
       tinyMiBs = Math.max(tinyMiBs, await connectThroughput(tiny.port, `127.0.0.1:${sourcePort}`));
       squidMiBs = Math.max(squidMiBs, await connectThroughput(squid.port, `127.0.0.1:${sourcePort}`));
     }
@@ -266,5 +269,40 @@ async function main() {
   }
 }
 
-await main();
-process.exit(0);
+interface ProxyWorker {
+  port: number;
+  close(): Promise<void>;
+}
+
+async function startProxyWorker(policy: unknown): Promise<ProxyWorker> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { policy } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', (m: { port: number }) => resolve(m.port));
+    worker.once('error', reject);
+  });
+  return {
+    port,
+    close: async () => {
+      worker.postMessage('close');
+      await new Promise((r) => worker.once('exit', r));
+    },
+  };
+}
+
+async function proxyWorker() {
+  const { policy } = workerData as { policy: unknown };
+  const proxy = await startEgressProxy({
+    policy: PolicySchema.parse(policy),
+    port: 0,
+    resolver: async () => ['127.0.0.1'],
+  });
+  parentPort!.postMessage({ port: proxy.port });
+  parentPort!.once('message', () => void proxy.close().then(() => process.exit(0)));
+}
+
+if (isMainThread) {
+  await main();
+  process.exit(0);
+} else {
+  await proxyWorker();
+}
