@@ -5,6 +5,8 @@ import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Label } from '../../src/constants.js';
 import { packageRoot } from '../../src/paths.js';
 import { engine, TEST_IMAGE } from './helpers.js';
@@ -80,12 +82,15 @@ describe('nemoclaw exec', () => {
     expect(r.code).toBe(3);
     expect(r.out).toBe('1001\nfrom the workspace\n');
     expect(r.err).toContain('to-stderr\n');
-    // No policy: the fail-closed default proxy refuses the tunnel.
+    // No policy: the real proxy runs with an empty policy and refuses the tunnel.
     expect(r.err).toContain('CONNECT tunnel failed, response 403');
+    expect(r.err).toMatch(/egress denied: example\.com.*\(no policy: everything is denied\)/);
     expect(await phases(audit)).toEqual(['create', 'start', 'exec', 'stop', 'remove']);
-    expect(JSON.parse(await readFile(join(audit, 'manifest.json'), 'utf8')).files[0].file).toBe(
-      'lifecycle.jsonl',
-    );
+    const manifest = JSON.parse(await readFile(join(audit, 'manifest.json'), 'utf8')) as {
+      files: Array<{ file: string }>;
+    };
+    expect(manifest.files.map((f) => f.file)).toEqual(['egress.jsonl', 'lifecycle.jsonl']);
+    expect(await readFile(join(audit, 'egress.jsonl'), 'utf8')).toContain('example.com');
   });
 
   it('--blueprint verifies the blueprint and takes its limits', async () => {
@@ -106,6 +111,35 @@ describe('nemoclaw exec', () => {
     expect(r.err).toMatch(/^Blueprint openclaw@0\.1\.0 verified: sha256:[0-9a-f]{64}/);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^512\ntmpfs\s+512 /);
+  });
+
+  it('--policy FILE: what it allows goes through the proxy, the rest is denied', async () => {
+    const upstream = createServer((req, res) => res.end(`upstream saw ${req.url}\n`));
+    await new Promise<void>((ok) => upstream.listen(0, '127.0.0.1', ok));
+    const port = (upstream.address() as AddressInfo).port;
+    const policy = join(root, 'policy.yaml');
+    await writeFile(
+      policy,
+      `version: 1\nnetwork_policies:\n  local:\n    endpoints:\n      - host: localhost\n        port: ${port}\n        allowed_ips: [127.0.0.1/32]\n`,
+    );
+    try {
+      const r = await nemoclaw([
+        'exec',
+        '--image',
+        TEST_IMAGE,
+        '--policy',
+        policy,
+        '--',
+        // localhost is in NO_PROXY inside the sandbox (its own loopback); force it through the proxy.
+        'sh',
+        '-c',
+        `curl -sS --noproxy '' http://localhost:${port}/ok; curl -sS -o /dev/null -w "%{http_code}\\n" http://other.test/`,
+      ]);
+      expect(r.out).toBe('upstream saw /ok\n403\n');
+      expect(r.err).toMatch(/egress denied: other\.test/);
+    } finally {
+      await new Promise((ok) => upstream.close(ok));
+    }
   });
 
   it('--read-only mounts the workspace read-only', async () => {

@@ -1,9 +1,9 @@
 // What the sandbox needs from the host-side egress proxy: a Unix socket in a
 // directory it can mount, and the CA the proxy signs intercepted TLS with.
-// The real proxy lives in src/egress/; `denyAllEgress` is the fail-closed
-// stand-in used when no policy is given (and by tests).
-import { createServer } from 'node:http';
+// `policyEgress` starts the real proxy (src/egress) on that socket.
 import { join } from 'node:path';
+import { startEgressProxy, type EgressProxy, type EgressProxyOptions } from '../egress/proxy.js';
+import type { Policy } from '../policy/schema.js';
 import { EGRESS_SOCKET_NAME } from './spec.js';
 
 export interface EgressHandle {
@@ -15,17 +15,17 @@ export interface EgressHandle {
 /** Starts a proxy listening on `<socketDir>/egress.sock`. */
 export type StartEgress = (socketDir: string) => Promise<EgressHandle>;
 
-/** Answers every request and CONNECT with 403: nothing leaves the sandbox. */
-export const denyAllEgress: StartEgress = async (socketDir) => {
-  const server = createServer((_req, res) => {
-    res
-      .writeHead(403, { 'content-type': 'text/plain' })
-      .end('nemoclaw: no egress policy, every request is denied\n');
-  });
-  server.on('connect', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(join(socketDir, EGRESS_SOCKET_NAME), resolve);
-  });
-  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-};
+/** A policy that allows nothing: every request is denied (and audited). */
+export const DENY_ALL_POLICY: Policy = { version: 1, network_policies: {} };
+
+/** The real proxy on the sandbox's socket; `onStarted` hands the running proxy to the caller (summary, events). */
+export function policyEgress(
+  opts: Omit<EgressProxyOptions, 'socketPath'>,
+  onStarted?: (proxy: EgressProxy) => void,
+): StartEgress {
+  return async (socketDir) => {
+    const proxy = await startEgressProxy({ ...opts, socketPath: join(socketDir, EGRESS_SOCKET_NAME) });
+    onStarted?.(proxy);
+    return { caCertPem: proxy.caCertPem, close: () => proxy.close() };
+  };
+}

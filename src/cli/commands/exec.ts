@@ -12,7 +12,9 @@ import type { Logger } from '../../log.js';
 import { LocalImageCache } from '../../image/cache.js';
 import { ensureImage } from '../../image/ensure.js';
 import { DockerodeEngine } from '../../sandbox/docker.js';
-import { denyAllEgress } from '../../sandbox/egress-port.js';
+import type { EgressProxy } from '../../egress/proxy.js';
+import { loadPolicies } from '../../policy/load.js';
+import { DENY_ALL_POLICY, policyEgress } from '../../sandbox/egress-port.js';
 import { resourcesFromBlueprint } from '../../sandbox/resources.js';
 import { exitCodeOf, runInSandbox } from '../../sandbox/run.js';
 import { DEFAULT_RESOURCES } from '../../sandbox/spec.js';
@@ -63,7 +65,12 @@ export const registerExec: RegisterCommand = (program: Command) => {
         `sandbox image (default: the blueprint's verified image, else ${DEFAULT_EXEC_IMAGE})`,
       ),
     )
-    .addOption(new Option('--policy <file>', 'egress policy file (default: deny every request)'))
+    .addOption(
+      new Option(
+        '--policy <file>',
+        "egress policy file (default: the blueprint's policy, else deny every request)",
+      ),
+    )
     .addOption(new Option('--workspace <dir>', 'directory mounted at /sandbox/workspace').default('.'))
     .addOption(new Option('--read-only', 'mount the workspace read-only (review jobs)'))
     .addOption(new Option('--tmp-exec', 'allow executing files from /tmp'))
@@ -86,12 +93,6 @@ async function verifiedImage(
 }
 
 export async function execCommand(cmd: string[], flags: ExecFlags): Promise<number> {
-  if (flags.policy) {
-    throw new UserError('egress policies need the egress proxy, which is not in this build yet', {
-      where: 'option --policy',
-      fix: 'leave --policy out: every request is then denied',
-    });
-  }
   const timeoutMs = parseTimeout(flags.timeout);
   const logger = terminalLogger({ verbose: flags.verbose === true });
   const jobId = `exec-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -110,6 +111,15 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
     const blueprint = flags.blueprint ? await resolveBlueprint({ ref: flags.blueprint, logger }) : undefined;
     const image =
       flags.image ?? (blueprint ? await verifiedImage(blueprint, logger, audit) : DEFAULT_EXEC_IMAGE);
+    // --policy, else the blueprint's default policy, else nothing is allowed.
+    const policyRefs = flags.policy ? [resolve(flags.policy)] : blueprint ? [blueprint.policyPath] : [];
+    const policy = policyRefs.length > 0 ? loadPolicies(policyRefs) : undefined;
+    for (const w of policy?.warnings ?? []) logger.warn(w);
+    let proxy: EgressProxy | undefined;
+    const startEgress = policyEgress(
+      { policy: policy?.policy ?? DENY_ALL_POLICY, audit, logger, jobName: jobId },
+      (p) => (proxy = p),
+    );
     const blueprintLabel = blueprint ? `${blueprint.name}@${blueprint.version} ${blueprint.digest}` : image;
     const result = await runInSandbox(
       { engine: new DockerodeEngine(), audit, logger },
@@ -120,7 +130,7 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
         workspace: resolve(flags.workspace),
         readOnlyWorkspace: flags.readOnly === true,
         tmpExec: flags.tmpExec === true,
-        startEgress: denyAllEgress,
+        startEgress,
         cmd,
         stdout: process.stdout,
         stderr: process.stderr,
@@ -128,6 +138,9 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
         signal: abort.signal,
       },
     );
+    const denied = proxy?.summary().deniedHosts ?? [];
+    if (denied.length > 0)
+      logger.warn(`egress denied: ${denied.join(', ')}${policy ? '' : ' (no policy: everything is denied)'}`);
     if (result.timedOut) logger.error(`command timed out after ${flags.timeout}s; the sandbox was killed`);
     if (result.oomKilled)
       logger.error('command was killed by the out-of-memory killer (sandbox memory limit)');
