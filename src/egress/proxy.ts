@@ -48,7 +48,7 @@ export interface EgressProxyOptions {
   localRoutes?: Record<string, LocalRoute>;
   /** Extra CAs trusted for upstream TLS (tests); the system store otherwise. */
   upstreamCa?: string | string[];
-  /** Write the job CA certificate here (for mounting into the sandbox). */
+  /** Write the job CA certificate here (the sandbox side mounts it: src/sandbox/ca.ts). */
   caCertPath?: string;
   jobName?: string;
   maxConnections?: number;
