@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { assetPath } from '../../src/paths.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
@@ -122,4 +123,18 @@ describe('loadPolicies', () => {
     expect(() => allowHostsPolicy('*')).toThrow(UserError);
     expect(() => allowHostsPolicy('a.test:99999')).toThrow(/host:port/);
   });
+});
+
+test('the example in policies/README.md is a valid policy', () => {
+  const readme = readFileSync(assetPath('policies', 'README.md'), 'utf8');
+  const example = /```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+  const p = parsePolicyText(example, 'policies/README.md');
+  const m = compilePolicy(p);
+  expect(m.match({ host: 'api.example.com', port: 443, method: 'GET', path: '/admin/x' }).decision).toBe(
+    'deny',
+  );
+  expect(
+    m.match({ host: 'api.example.com', port: 443, method: 'POST', path: '/v1/search', query: 'mode=fastest' })
+      .decision,
+  ).toBe('allow');
 });
