@@ -10,8 +10,9 @@ import type { EgressHost, ModelUsage } from './result.js';
 // see exactly which seams exist. src/job/adapters.ts binds them to the real code.
 
 export interface LoadedJobPolicy {
-  /** Opaque compiled policy, handed to startEgress. */
-  compiled: unknown;
+  /** The merged policy, handed to startEgress (opaque to the runner). */
+  policy: unknown;
+  enforcement: 'enforce' | 'audit';
   digest: string;
   /** Files (and presets) it came from, for annotations and the summary. */
   sources: string[];
@@ -21,6 +22,8 @@ export interface LoadedJobPolicy {
 export interface EgressService {
   /** PEM of the per-job CA when the proxy terminates TLS (the sandbox trusts it). */
   caCertPem: string | undefined;
+  /** Per-host decisions and the suggested policy patch, from this job's requests. */
+  report(): EgressReport;
   close(): Promise<void>;
 }
 
@@ -75,6 +78,4 @@ export interface JobPorts {
   /** argv of the headless agent run inside the sandbox. */
   agentCommand(task: string, gateway: GatewayService, timeoutSeconds: number): string[];
   parseEnvelope(stdout: string): AgentEnvelope | undefined;
-  /** Egress summary and suggested policy patch from the job's egress audit events. */
-  egressReport(events: Array<Record<string, unknown>>, policy: LoadedJobPolicy): EgressReport;
 }

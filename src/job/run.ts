@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { AuditStream, OcsfClass, type AuditFields, type AuditSink } from '../audit/events.js';
+import { AuditStream, OcsfClass, type AuditSink } from '../audit/events.js';
 import type { Redactor } from '../audit/redact.js';
 import { AuditWriter } from '../audit/writer.js';
 import type { RunnerFacts } from '../blueprint/requirements.js';
@@ -79,13 +79,7 @@ function closeStream(s: Writable): Promise<void> {
 export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResult> {
   const { ports, logger, jobId } = deps;
   const writer = new AuditWriter(deps.auditDir, jobId, deps.redactor);
-  const egressEvents: Array<Record<string, unknown>> = [];
-  const audit: AuditSink = {
-    emit(stream: AuditStream, event: AuditFields) {
-      writer.emit(stream, event);
-      if (stream === AuditStream.Egress) egressEvents.push(event);
-    },
-  };
+  const audit: AuditSink = writer;
   const phases = new Phases(logger, audit);
   const lifecycle = (activity: string, fields: Record<string, unknown> = {}) =>
     audit.emit(AuditStream.Lifecycle, { ...OcsfClass.ProcessActivity, activity, job: jobId, ...fields });
@@ -247,9 +241,7 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
     });
   }
 
-  const report = policy
-    ? ports.egressReport(egressEvents, policy)
-    : { hosts: [], denials: 0, suggestedPatch: undefined };
+  const report = egress?.report() ?? { hosts: [], denials: 0, suggestedPatch: undefined };
   const usage = gateway?.usage() ?? { requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, byModel: [] };
   const { status, reason } = decideStatus({
     agentExitCode: agent?.exitCode ?? null,
