@@ -22,9 +22,10 @@ await build({
   platform: 'node',
   target: 'node24',
   logLevel: 'warning',
+  define: { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' },
   external: ['cpu-features', '*.node'],
   banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url); const __dirname = import.meta.dirname; const __filename = import.meta.filename;",
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
 });
 const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...args], {

@@ -18,14 +18,19 @@ await build({
   platform: 'node',
   target: 'node24',
   legalComments: 'none',
-  define: { NEMOCLAW_VERSION: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version) },
+  define: {
+    NEMOCLAW_VERSION: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version),
+    // CommonJS packages read __dirname/__filename (ssh2, via dockerode, at load time).
+    // define replaces only free uses, so modules that declare their own keep them.
+    __dirname: 'import.meta.dirname',
+    __filename: 'import.meta.filename',
+  },
   logLevel: 'warning',
   // Optional native add-ons of ssh2 (pulled in by docker-modem) are loaded in a
   // try/catch; the pure-JS fallback is what runs.
   external: ['cpu-features', '*.node'],
-  // Some bundled CommonJS packages call require() for Node built-ins, or read
-  // __dirname at load time (ssh2, via dockerode).
+  // Some bundled CommonJS packages call require() for Node built-ins.
   banner: {
-    js: "import { createRequire as __nemoclawCreateRequire } from 'node:module'; const require = __nemoclawCreateRequire(import.meta.url); const __dirname = import.meta.dirname; const __filename = import.meta.filename;",
+    js: "import { createRequire as __nemoclawCreateRequire } from 'node:module'; const require = __nemoclawCreateRequire(import.meta.url);",
   },
 });
