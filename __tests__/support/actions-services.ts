@@ -61,8 +61,13 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 
 export async function startActionsServices(): Promise<ActionsServices> {
   const azurite = await startAzurite();
-  await azurite.ensureContainer('cache');
-  await azurite.ensureContainer('artifacts');
+  try {
+    await azurite.ensureContainer('cache');
+    await azurite.ensureContainer('artifacts');
+  } catch (err) {
+    await azurite.close();
+    throw err;
+  }
   const cache: CacheEntry[] = [];
   const artifacts = new Map<string, ArtifactEntry>();
   const calls: string[] = [];
