@@ -267,3 +267,20 @@ describe('NemoClaw blueprint.yaml', () => {
     expect(err.fix).toContain('Coming from NemoClaw');
   });
 });
+
+describe('compareIndexes', () => {
+  const idx = (digest: string, files: Record<string, string>) => ({
+    blueprints: { openclaw: { latest: '0.1.0', versions: { '0.1.0': { digest, files } } } },
+  });
+  const d = (c: string) => `sha256:${c.repeat(64)}`;
+  it.each([
+    [idx(d('a'), { x: 'a'.repeat(64) }), idx(d('a'), { x: 'a'.repeat(64) }), ''],
+    [idx(d('a'), { x: 'a'.repeat(64) }), idx(d('b'), { x: 'b'.repeat(64) }), 'changed: x'],
+    [idx(d('a'), {}), { blueprints: {} }, 'no longer listed'],
+  ])('%#', async (base, current, msg) => {
+    const { compareIndexes } = await import('../../src/blueprint/immutable.js');
+    const problems = compareIndexes(base, current);
+    if (msg) expect(problems[0]?.message).toContain(msg);
+    else expect(problems).toEqual([]);
+  });
+});

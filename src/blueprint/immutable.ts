@@ -74,3 +74,34 @@ function compareSemver(a: string, b: string): number {
   for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return a.length === b.length ? a.localeCompare(b) : b.length - a.length;
 }
+
+/**
+ * Versions published in `base` (e.g. index.yaml on the main branch) must stay in
+ * `current` with the same digest: editing a version's files together with its
+ * index entry is still a change to a published version. Pure.
+ */
+export function compareIndexes(base: BlueprintIndex, current: BlueprintIndex): ImmutabilityProblem[] {
+  const problems: ImmutabilityProblem[] = [];
+  for (const [name, entry] of Object.entries(base.blueprints)) {
+    for (const [version, published] of Object.entries(entry.versions)) {
+      const now = current.blueprints[name]?.versions[version];
+      const label = `${name}@${version}`;
+      if (!now)
+        problems.push({ blueprint: label, message: 'was published and is no longer listed in index.yaml' });
+      else if (now.digest !== published.digest) {
+        problems.push({
+          blueprint: label,
+          message: `index.yaml entry changed from ${published.digest} to ${now.digest}; ${describeDiff(diffFiles(published.files, now.files))}`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+export function parseIndexText(text: string): BlueprintIndex {
+  return BlueprintIndex.parse(parse(text));
+}
+
+/** For the CI script: the same loader the action uses. */
+export const loadIndexForScript = loadIndex;
