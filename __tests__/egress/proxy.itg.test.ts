@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { request } from 'node:http';
-import { MemoryAuditSink } from '../../src/audit/events.js';
+import { MemoryAuditSink, type AuditFields } from '../../src/audit/events.js';
 import { startEgressProxy, type EgressProxy } from '../../src/egress/proxy.js';
 import { parsePolicyText } from '../../src/policy/load.js';
 import { close, httpServer, httpsServer, listen, raw, run, tmp, upstreamTls, viaSocket } from './helpers.js';
@@ -79,16 +79,16 @@ afterAll(async () => {
 
 const curl = (...args: string[]) =>
   run('curl', ['-sS', '--max-time', '10', '--proxy', `http://127.0.0.1:${proxy.port}`, ...args]);
-const lastEvent = () => audit.of('egress').at(-1)!;
 /** Tunnel events are written when both sides have closed, which can trail the client's exit. */
-async function eventFor(host: string) {
+async function waitForEvent(pred: (e: AuditFields) => boolean) {
   for (let i = 0; i < 50; i++) {
-    const e = audit.of('egress').findLast((x) => x.host === host);
+    const e = audit.of('egress').findLast(pred);
     if (e) return e;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`no egress event for ${host}`);
+  throw new Error('no such egress event');
 }
+const eventFor = (host: string) => waitForEvent((e) => e.host === host);
 
 describe('egress proxy: allowed traffic', () => {
   test('plain HTTP absolute-URI to an L4 endpoint (curl), audited with bytes and no query', async () => {
@@ -98,7 +98,7 @@ describe('egress proxy: allowed traffic', () => {
       url: '/hello?token=secret',
       host: `plain.test:${plainPort}`,
     });
-    const e = lastEvent();
+    const e = await waitForEvent((x) => x.host === 'plain.test' && x.path === '/hello');
     expect(e).toMatchObject({
       class_uid: 4002,
       activity: 'allow',
@@ -159,6 +159,9 @@ describe('egress proxy: allowed traffic', () => {
       path: '/repos',
     });
     expect(body.hint).toContain('method: POST');
+    expect(
+      await waitForEvent((e) => e.host === 'api.test' && e.class_uid === 4001 && e.inspected === true),
+    ).toMatchObject({ layer: 'l4', activity: 'allow' });
     const admin = await curl(
       '--cacert',
       caFile,
@@ -169,7 +172,7 @@ describe('egress proxy: allowed traffic', () => {
       `https://api.test:${tlsPort}/admin/x`,
     );
     expect(admin.stdout).toBe('403');
-    expect(lastEvent()).toMatchObject({
+    expect(audit.of('egress').findLast((e) => e.method !== undefined)).toMatchObject({
       activity: 'deny',
       layer: 'l7',
       method: 'GET',
@@ -189,7 +192,7 @@ describe('egress proxy: allowed traffic', () => {
   test('audit enforcement lets a denied request through as would_deny', async () => {
     const r = await curl('-X', 'POST', '-d', 'x', `http://audited.test:${plainPort}/p`);
     expect(JSON.parse(r.stdout)).toMatchObject({ method: 'POST', url: '/p', body: 1 });
-    expect(lastEvent()).toMatchObject({
+    expect(await eventFor('audited.test')).toMatchObject({
       activity: 'would_deny',
       decision: 'would_deny',
       host: 'audited.test',
@@ -201,7 +204,7 @@ describe('egress proxy: allowed traffic', () => {
     expect(viaConnect.stdout).toBe('local GET /v1/models');
     const absolute = await curl('-X', 'POST', 'http://inference.local/v1/chat/completions');
     expect(absolute.stdout).toBe('local POST /v1/chat/completions');
-    expect(lastEvent()).toMatchObject({ internal: true, policy: 'local', host: 'inference.local' });
+    expect(await eventFor('inference.local')).toMatchObject({ internal: true, policy: 'local' });
     expect(resolved).not.toContain('inference.local');
   });
 
@@ -258,8 +261,9 @@ describe('egress proxy: denials never dial', () => {
     expect(a.stdout).toMatch(/x-nemoclaw-policy-layer: ssrf/i);
     const m = await curl('-i', '--proxytunnel', 'http://metadata.test/');
     expect(m.stdout).toMatch(/x-nemoclaw-policy-layer: ssrf/i);
-    expect(lastEvent()).toMatchObject({ activity: 'deny', layer: 'ssrf', host: 'metadata.test' });
-    expect(lastEvent().reason).toContain('metadata service');
+    const meta = await eventFor('metadata.test');
+    expect(meta).toMatchObject({ activity: 'deny', layer: 'ssrf' });
+    expect(meta.reason).toContain('metadata service');
   });
 
   test.each([

@@ -139,3 +139,11 @@ describe('summarizeEgress', () => {
     expect(s.deniedHosts).toEqual(['bad.test:443']);
   });
 });
+
+test('inspected tunnel events do not count twice', () => {
+  const s = summarizeEgress([
+    ev({ host: 'api.test', decision: 'allow', inspected: true }),
+    ev({ host: 'api.test', decision: 'allow', method: 'GET', path: '/' }),
+  ]);
+  expect(s.hosts).toEqual([expect.objectContaining({ host: 'api.test', count: 1 })]);
+});

@@ -18,6 +18,8 @@ export interface EgressEvent {
   reason: string;
   /** Forwarded to a job service (localRoutes) without DNS/SSRF checks. */
   internal?: boolean;
+  /** A CONNECT whose requests were inspected (each has its own L7 event). */
+  inspected?: boolean;
   status?: number;
   bytes_up: number;
   bytes_down: number;

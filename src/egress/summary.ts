@@ -52,6 +52,8 @@ export function summarizeEgress(events: readonly EgressEvent[]): EgressSummary {
   const deniedL7 = new Map<string, Map<string, string[]>>();
   const deniedL4 = new Set<string>();
   for (const e of events) {
+    // An inspected tunnel's requests carry the decisions; its CONNECT event would double count.
+    if (e.inspected) continue;
     const key = `${e.host}:${e.port}`;
     const row = rows.get(key) ?? {
       host: e.host,

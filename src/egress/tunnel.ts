@@ -112,6 +112,21 @@ export async function onConnect(px: ProxyContext, req: IncomingMessage, client: 
   const normHost = name.kind === 'invalid' ? host : name.host;
   if (d.inspect) {
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    // The CONNECT decision itself is audited when the tunnel ends; the requests
+    // inside get their own L7 events.
+    client.once('close', () => {
+      const sock = client as Socket;
+      px.record({
+        layer: 'l4',
+        host,
+        port,
+        ...base(d),
+        inspected: true,
+        bytes_up: sock.bytesRead ?? 0,
+        bytes_down: sock.bytesWritten ?? 0,
+        duration_ms: Date.now() - started,
+      });
+    });
     inspectTunnel(px, client, head, { host: normHost, port, tls: false, decision: d }, started);
     return;
   }
