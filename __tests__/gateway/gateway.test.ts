@@ -101,8 +101,20 @@ describe('authentication and credentials', () => {
     expect(res.status).toBe(200);
     expect(up.seen[0]!.headers['x-api-key']).toBe(CANARY);
     expect(up.seen[0]!.headers['anthropic-version']).toBe('2023-06-01');
+    // The caller's own API headers pass; only credentials are replaced.
+    const again = await call(
+      gw,
+      { model: 'm', messages: [] },
+      { path: '/v1/messages', headers: { 'anthropic-version': '2024-01-01', 'anthropic-beta': 'tools-1' } },
+    );
+    expect(again.status).toBe(200);
+    expect(up.seen[1]!.headers).toMatchObject({
+      'anthropic-version': '2024-01-01',
+      'anthropic-beta': 'tools-1',
+      'x-api-key': CANARY,
+    });
     expect(up.seen[0]!.headers.authorization).toBeUndefined();
-    expect(gw.usage()).toMatchObject({ inputTokens: 7, outputTokens: 3 });
+    expect(gw.usage()).toMatchObject({ inputTokens: 14, outputTokens: 6 });
     // An OpenAI path on an Anthropic route is refused, not mistranslated.
     expect((await call(gw, chat)).status).toBe(400);
   });

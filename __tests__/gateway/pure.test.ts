@@ -1,5 +1,5 @@
 import { Budget } from '../../src/gateway/budget.js';
-import { costOf, loadPriceTable } from '../../src/gateway/prices.js';
+import { costOf, loadShippedPriceTable } from '../../src/gateway/prices.js';
 import { upstreamUrl } from '../../src/gateway/providers.js';
 import {
   defaultRetryPolicy,
@@ -71,8 +71,8 @@ describe('usage', () => {
 });
 
 describe('prices and budget', () => {
-  test('shipped price table loads; unknown models have no price', () => {
-    const t = loadPriceTable();
+  test('shipped price table loads; unknown models have no price', async () => {
+    const t = await loadShippedPriceTable();
     expect(costOf(t, 'gpt-4o', 1_000_000, 0)).toBe(2.5);
     expect(costOf(t, 'replay', 5, 5)).toBe(0);
     expect(costOf(t, 'no-such-model', 1, 1)).toBeUndefined();

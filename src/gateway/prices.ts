@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { assetPath } from '../paths.js';
 
 // Prices live in one data file (data/prices.yaml) so updating them is a data
 // change, not a code change.
@@ -14,7 +13,15 @@ export const priceTableSchema = z.object({ models: z.record(z.string(), priceSch
 export type PriceTable = z.infer<typeof priceTableSchema>;
 export type Price = z.infer<typeof priceSchema>;
 
-export function loadPriceTable(path = assetPath('data', 'prices.yaml')): PriceTable {
+/** The shipped table, data/prices.yaml. */
+export async function loadShippedPriceTable(): Promise<PriceTable> {
+  // Imported lazily: code bundled outside the package (benchmarks) that
+  // passes its own table must not need the package root.
+  const { assetPath } = await import('../paths.js');
+  return loadPriceTable(assetPath('data', 'prices.yaml'));
+}
+
+export function loadPriceTable(path: string): PriceTable {
   const parsed = priceTableSchema.safeParse(parse(readFileSync(path, 'utf8')));
   if (!parsed.success) {
     throw new UserError(`price table: ${parsed.error.issues[0]!.message}`, {

@@ -1,5 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -9,7 +15,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { startReplayServer, type ReplayServer } from '../replay/server.js';
 import { Budget, type BudgetLimits, type GatewayUsage } from './budget.js';
 import { sendError } from './errors.js';
-import { costOf, loadPriceTable, type PriceTable } from './prices.js';
+import { costOf, loadShippedPriceTable, type PriceTable } from './prices.js';
 import {
   apiPaths,
   clientHeaders,
@@ -82,6 +88,8 @@ interface CallContext {
   path: string;
   body: Record<string, unknown>;
   started: number;
+  requestBytes: number;
+  headers: IncomingHttpHeaders;
   clientGone: boolean;
   /** Aborts the upstream request in flight when the client goes away. */
   abort: AbortController;
@@ -95,7 +103,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const limits = { ...defaultLimits, ...opts.limits };
   const policy = { ...defaultRetryPolicy, ...opts.retry };
   const sleep = opts.sleep ?? ((ms: number) => delay(ms));
-  const prices = opts.prices ?? loadPriceTable();
+  const prices = opts.prices ?? (await loadShippedPriceTable());
   const budget = new Budget(opts.budget ?? {});
   const agents: Agents = createAgents();
   const unpriced = new Set<string>();
@@ -205,7 +213,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         request: body,
       });
     }
-    const ctx: CallContext = { api, path, body, started, clientGone: false, abort: new AbortController() };
+    const ctx: CallContext = {
+      api,
+      path,
+      body,
+      started,
+      requestBytes: raw.length,
+      headers: req.headers,
+      clientGone: false,
+      abort: new AbortController(),
+    };
     res.on('close', () => {
       if (res.writableFinished) return;
       ctx.clientGone = true;
@@ -233,7 +250,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const route = chain[ri]!;
       const payload = upstreamBody(ctx, route);
       const url = upstreamUrl(route.baseUrl!, ctx.path);
-      const headers = upstreamHeaders(route, {}, payload.length);
+      const headers = upstreamHeaders(route, ctx.headers, payload.length);
       for (let attemptNo = 0; attemptNo <= policy.retries; attemptNo++) {
         if (ctx.clientGone) return;
         if (last) {
@@ -306,7 +323,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         count,
         retries,
         outcome,
-        requestBytes: JSON.stringify(ctx.body).length,
+        requestBytes: ctx.requestBytes,
       });
     if (!attempt.ok) {
       const status = attempt.timeout ? 504 : 502;
