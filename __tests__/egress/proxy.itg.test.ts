@@ -395,6 +395,66 @@ describe('egress proxy: fails closed', () => {
     expect(p2.summary().hosts[0]).toMatchObject({ host: 'plain.test', decision: 'allow' });
   });
 
+  test('L4 tunnel cut by proxy close: the client sees the connection end early', async () => {
+    const p3 = await startEgressProxy({
+      policy: parsePolicyText(
+        `version: 1\nnetwork_policies:\n  t:\n    endpoints:\n      - { host: plain.test, port: ${plainPort}, allowed_ips: ["127.0.0.0/8"] }\n`,
+        'p.yaml',
+      ),
+      port: 0,
+      resolver: async () => ['127.0.0.1'],
+    });
+    const got = await new Promise<number>((resolve) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: p3.port,
+        method: 'CONNECT',
+        path: `plain.test:${plainPort}`,
+      });
+      req.on('connect', (_res, s) => {
+        let n = 0;
+        s.on('data', (d: Buffer) => {
+          n += d.length;
+          if (n > 65536) void p3.close();
+        });
+        s.on('close', () => resolve(n));
+        s.on('error', () => undefined);
+        s.write(`GET /stream HTTP/1.1\r\nHost: plain.test\r\n\r\n`);
+      });
+      req.end();
+    });
+    expect(got).toBeLessThan(100 * 65536);
+  });
+
+  test('upstream dying mid-response: the client sees a failure, not a complete body', async () => {
+    const dying = httpServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(1 << 20) });
+      res.write(Buffer.alloc(65536, 1), () => res.socket?.destroy());
+    });
+    const dyingPort = await listen(dying);
+    const p4 = await startEgressProxy({
+      policy: parsePolicyText(
+        `version: 1\nnetwork_policies:\n  t:\n    endpoints:\n      - { host: dying.test, port: ${dyingPort}, allowed_ips: ["127.0.0.0/8"] }\n`,
+        'p.yaml',
+      ),
+      port: 0,
+      resolver: async () => ['127.0.0.1'],
+    });
+    const r = await run('curl', [
+      '-sS',
+      '--max-time',
+      '10',
+      '--proxy',
+      `http://127.0.0.1:${p4.port}`,
+      '-o',
+      '/dev/null',
+      `http://dying.test:${dyingPort}/`,
+    ]);
+    await p4.close();
+    await close(dying);
+    expect(r.code).not.toBe(0);
+  });
+
   test('summary lists denied hosts with a suggested patch', () => {
     const s = proxy.summary();
     expect(s.deniedHosts).toContain('evil.test:443');
