@@ -3,6 +3,7 @@ import { registerAudit } from './audit.js';
 import { registerBlueprint } from './blueprint.js';
 import { registerExec } from './exec.js';
 import { registerPolicy } from './policy.js';
+import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
 
@@ -16,4 +17,5 @@ export const commands: RegisterCommand[] = [
   registerStatus,
   registerAudit,
   registerPolicy,
+  registerReplay,
 ];
