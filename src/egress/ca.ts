@@ -144,8 +144,3 @@ export function createJobCa(jobName = 'job', days = 2): JobCa {
     },
   };
 }
-
-/** Parses the PEM (throws when malformed); for tests and sanity checks. */
-export function parseCert(pem: string): X509Certificate {
-  return new X509Certificate(pem);
-}
