@@ -3,14 +3,7 @@
 // the CA private key never leaves this process (no temp files, no argv), and a
 // leaf for a new host costs one P-256 key generation and one signature (well
 // under a millisecond) instead of a process start. Leaves are cached per host.
-import {
-  createHash,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  X509Certificate,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { bitString, bool, ctx, octets, oid, seq, set, time, tlv, uint, utf8 } from './der.js';
 
