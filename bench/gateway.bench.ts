@@ -47,9 +47,12 @@ async function upstreamMain(): Promise<string> {
         res.end(chatJson);
       }
     };
-    // Service time asked for by the load generator (forwarded by the gateway).
-    const delay = Number(req.headers['x-bench-delay'] ?? 0);
-    req.on('end', () => (delay > 0 ? setTimeout(answer, delay) : answer()));
+    // Service time asked for by the load generator, in the body (which the gateway passes on).
+    req.on('end', () => {
+      const delay = Number(/"bench_delay_ms":(\d+)/.exec(Buffer.concat(chunks).toString())?.[1] ?? 0);
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -89,7 +92,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const headers = { 'content-type': 'application/json', authorization: 'Bearer bench-token' };
 
 /** Resolves with ms to the first body byte, after draining the rest. */
-function oneCall(url: string, payload: string, extra: Record<string, string> = {}): Promise<number> {
+function oneCall(url: string, payload: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = request(
@@ -97,7 +100,7 @@ function oneCall(url: string, payload: string, extra: Record<string, string> = {
       {
         method: 'POST',
         agent,
-        headers: { ...headers, ...extra, 'content-length': Buffer.byteLength(payload) },
+        headers: { ...headers, 'content-length': Buffer.byteLength(payload) },
       },
       (res) => {
         let first: number | undefined;
@@ -121,16 +124,16 @@ async function ttft(url: string): Promise<number> {
 }
 
 async function throughput(url: string, upstreamDelayMs = 0): Promise<number> {
-  const extra: Record<string, string> =
-    upstreamDelayMs > 0 ? { 'x-bench-delay': String(upstreamDelayMs) } : {};
-  await Promise.all(Array.from({ length: CONCURRENCY }, () => oneCall(url, body, extra))); // warm up
+  const payload =
+    upstreamDelayMs > 0 ? JSON.stringify({ ...JSON.parse(body), bench_delay_ms: upstreamDelayMs }) : body;
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => oneCall(url, payload))); // warm up
   let done = 0;
   const start = performance.now();
   const end = start + THROUGHPUT_MS;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < end) {
-        await oneCall(url, body, extra);
+        await oneCall(url, payload);
         done += 1;
       }
     }),

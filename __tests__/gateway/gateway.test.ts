@@ -76,7 +76,14 @@ describe('authentication and credentials', () => {
     const up = await upstream();
     const gw = await gateway(oneRoute(up.baseUrl));
     const res = await call(gw, chat, {
-      headers: { authorization: '', 'x-api-key': gw.token, cookie: 'a=b' },
+      headers: {
+        authorization: '',
+        'x-api-key': gw.token,
+        cookie: 'a=b',
+        'openai-organization': 'org-other',
+        'x-goog-api-key': 'g',
+        'user-agent': 'OpenAI/JS 5',
+      },
     });
     expect(res.status).toBe(200);
     const seen = up.seen[0]!;
@@ -84,6 +91,10 @@ describe('authentication and credentials', () => {
     expect(seen.headers.authorization).toBe(`Bearer ${CANARY}`);
     expect(seen.headers['x-api-key']).toBeUndefined();
     expect(seen.headers.cookie).toBeUndefined();
+    // Only API options pass (an allow-list): no other org to bill, no other credentials.
+    expect(seen.headers['openai-organization']).toBeUndefined();
+    expect(seen.headers['x-goog-api-key']).toBeUndefined();
+    expect(seen.headers['user-agent']).toBe('OpenAI/JS 5');
     expect(JSON.parse(seen.body).model).toBe('m');
   });
 

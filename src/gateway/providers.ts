@@ -24,25 +24,17 @@ export const providerSpeaks = (p: Provider, api: Api): boolean => speaks[p].has(
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-/** Headers that describe the connection or the caller, not the request. */
-const dropped = new Set([
-  'authorization',
-  'x-api-key',
-  'api-key',
-  'proxy-authorization',
-  'cookie',
-  'host',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'upgrade',
-  'te',
-  'trailer',
-  'accept-encoding',
-  'openai-organization',
-  'openai-project',
-]);
+/**
+ * Caller headers that may reach the provider: API options only. An allow-list,
+ * so the agent cannot add credentials, an organisation to bill or routing
+ * headers the gateway does not know about.
+ */
+const forwarded = (name: string): boolean =>
+  name === 'accept' ||
+  name === 'user-agent' ||
+  name === 'openai-beta' ||
+  name.startsWith('anthropic-') ||
+  name.startsWith('x-stainless-');
 
 export function upstreamHeaders(
   route: Route,
@@ -51,8 +43,7 @@ export function upstreamHeaders(
 ): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(incoming)) {
-    if (v === undefined || dropped.has(k) || k.startsWith('x-forwarded-') || k.startsWith('proxy-')) continue;
-    out[k] = v;
+    if (v !== undefined && forwarded(k)) out[k] = v;
   }
   out['content-type'] = 'application/json';
   out['content-length'] = bodyLength;
@@ -67,6 +58,19 @@ export function upstreamHeaders(
   return out;
 }
 
+/** Response headers the client should not see: connection-level ones and cookies. */
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'te',
+  'trailer',
+  'set-cookie',
+  'proxy-authenticate',
+]);
+
 /** `/v1/chat/completions` on a base URL that already ends in `/v1`. */
 export function upstreamUrl(baseUrl: string, path: string): URL {
   const base = baseUrl.replace(/\/+$/, '');
@@ -78,7 +82,7 @@ export function upstreamUrl(baseUrl: string, path: string): URL {
 export function clientHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(upstream)) {
-    if (v === undefined || dropped.has(k) || k === 'set-cookie') continue;
+    if (v === undefined || hopByHop.has(k)) continue;
     out[k] = v;
   }
   return out;
