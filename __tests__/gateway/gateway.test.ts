@@ -7,6 +7,7 @@ import { MemoryAuditSink } from '../../src/audit/events.js';
 import { Redactor } from '../../src/audit/redact.js';
 import { AuditWriter } from '../../src/audit/writer.js';
 import { MemoryLogger } from '../../src/log.js';
+import { assetPath } from '../../src/paths.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway/server.js';
 import type { RoutesConfig } from '../../src/gateway/routes.js';
 import { closedPort, okChat, startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
@@ -414,3 +415,46 @@ test('listens on a Unix socket', async () => {
 async function waitFor(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
 }
+
+describe('other APIs and the replay provider', () => {
+  test.each(['/v1/embeddings', '/v1/responses'])('%s passes through with usage counted', async (path) => {
+    const up = await upstream((_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          data: [],
+          usage: { input_tokens: 9, prompt_tokens: 9, output_tokens: 0 },
+        }),
+      );
+    });
+    const gw = await gateway(oneRoute(up.baseUrl));
+    const res = await call(gw, { model: 'gateway/default', input: 'x' }, { path });
+    expect(res.status).toBe(200);
+    expect(up.seen[0]!.url).toBe(path);
+    expect(gw.usage().inputTokens).toBe(9);
+  });
+
+  test('replay runs in-process as a route', async () => {
+    const gw = await gateway({
+      default: 'replay',
+      routes: [
+        {
+          name: 'replay',
+          provider: 'replay',
+          model: 'replay',
+          script: assetPath('examples', 'replay', 'hello.yaml'),
+        },
+      ],
+    });
+    const res = await call(gw, {
+      model: 'gateway/default',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ type: 'function', function: { name: 'read' } }],
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(body.choices[0]!.message.content).toBe('Hello from the replay model.');
+    expect(gw.audit.of('inference')[0]).toMatchObject({ provider: 'replay', model: 'replay', status: 200 });
+  });
+});
