@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/setup-host.sh
 npm run build --silent
+# The default blueprint's verified image (built from its recipe once, then present).
+node dist/cli/index.js image prepare openclaw@latest >/dev/null
 npm test -- "$@"

@@ -1,11 +1,52 @@
 #!/usr/bin/env node
 import { createRequire as __nemoclawCreateRequire } from 'node:module'; const require = __nemoclawCreateRequire(import.meta.url);
 import {
+  DEFAULT_BLUEPRINT_REF,
+  DEFAULT_RESOURCES,
+  EGRESS_SOCKET_NAME,
+  abortOnSignals,
+  compilePolicy,
+  createPorts,
+  deniedHosts,
+  ensureImage,
+  exitCodeOf,
+  loadIndex,
+  loadPolicies,
+  loadReplayScript,
+  localRunnerFacts,
+  newJobId,
+  parseAbsolute,
+  parseInputs,
+  resolveBlueprint,
+  resourcesFromBlueprint,
+  runInSandbox,
+  runJob,
+  runnerFacts,
+  splitQuery,
+  startEgressProxy,
+  startReplayServer
+} from "../chunks/chunk-M2DGRQBD.js";
+import {
+  cleanupJob
+} from "../chunks/chunk-DDGI7BN5.js";
+import {
+  AuditWriter,
+  DockerodeEngine,
+  Redactor,
+  UserError,
+  describeError,
+  nullAuditSink,
+  require_docker,
+  sha256
+} from "../chunks/chunk-IHM3NGP3.js";
+import {
+  assetPath
+} from "../chunks/chunk-NUV2W2VM.js";
+import {
   __commonJS,
   __require,
-  __toESM,
-  describeError
-} from "../chunks/chunk-K5AEUKPI.js";
+  __toESM
+} from "../chunks/chunk-4X7CRJ2R.js";
 
 // node_modules/commander/lib/error.js
 var require_error = __commonJS({
@@ -1224,8 +1265,8 @@ var require_command = __commonJS({
           outputError: (str, write) => write(str),
           getOutHelpWidth: () => process2.stdout.isTTY ? process2.stdout.columns : void 0,
           getErrHelpWidth: () => process2.stderr.isTTY ? process2.stderr.columns : void 0,
-          getOutHasColors: () => useColor() ?? (process2.stdout.isTTY && process2.stdout.hasColors?.()),
-          getErrHasColors: () => useColor() ?? (process2.stderr.isTTY && process2.stderr.hasColors?.()),
+          getOutHasColors: () => useColor2() ?? (process2.stdout.isTTY && process2.stdout.hasColors?.()),
+          getErrHasColors: () => useColor2() ?? (process2.stderr.isTTY && process2.stderr.hasColors?.()),
           stripColor: (str) => stripColor(str)
         };
         this._hidden = false;
@@ -3399,7 +3440,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
         return arg;
       });
     }
-    function useColor() {
+    function useColor2() {
       if (process2.env.NO_COLOR || process2.env.FORCE_COLOR === "0" || process2.env.FORCE_COLOR === "false")
         return false;
       if (process2.env.FORCE_COLOR || process2.env.CLICOLOR_FORCE !== void 0)
@@ -3407,7 +3448,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
       return void 0;
     }
     exports.Command = Command2;
-    exports.useColor = useColor;
+    exports.useColor = useColor2;
   }
 });
 
@@ -3450,8 +3491,623 @@ var {
   Help
 } = import_index.default;
 
+// src/audit/read.ts
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+function readAuditDir(dir) {
+  if (!existsSync(dir)) {
+    throw new UserError(`no audit directory at ${dir}.`, {
+      where: dir,
+      fix: "pass the directory printed at the end of `nemoclaw run`, or an unpacked audit artifact."
+    });
+  }
+  const streams = {};
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".jsonl"))) {
+    const lines = readFileSync(join(dir, file), "utf8").split("\n").filter(Boolean);
+    streams[file.replace(/\.jsonl$/, "")] = lines.map((l, i) => {
+      try {
+        return JSON.parse(l);
+      } catch (cause) {
+        throw new UserError(`line ${i + 1} is not JSON.`, {
+          where: join(dir, file),
+          fix: "the file is damaged.",
+          cause
+        });
+      }
+    });
+  }
+  const manifestPath = join(dir, "manifest.json");
+  const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, "utf8")) : void 0;
+  return { dir, manifest, streams };
+}
+function verifyAuditDir(dir) {
+  const problems = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".jsonl"))) {
+    const lines = readFileSync(join(dir, file), "utf8").split("\n").filter(Boolean);
+    let prev = "";
+    lines.forEach((line, i) => {
+      const rec = JSON.parse(line);
+      if (rec.prev !== prev)
+        problems.push(`${file}:${i + 1}: chain broken (line edited, removed or reordered)`);
+      if (rec.seq !== i) problems.push(`${file}:${i + 1}: sequence ${rec.seq}, expected ${i}`);
+      prev = sha256(line);
+    });
+  }
+  const manifestPath = join(dir, "manifest.json");
+  if (!existsSync(manifestPath)) {
+    problems.push("manifest.json is missing");
+    return problems;
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  for (const entry of manifest.files) {
+    const path = join(dir, entry.file);
+    if (!existsSync(path)) {
+      problems.push(`${entry.file}: listed in manifest.json but missing`);
+      continue;
+    }
+    if (sha256(readFileSync(path)) !== entry.sha256)
+      problems.push(`${entry.file}: sha256 differs from manifest.json`);
+  }
+  return problems;
+}
+
+// src/audit/render.ts
+var time = (r) => r.time.slice(11, 23);
+function egressLine(r) {
+  const where = `${String(r.host)}:${String(r.port)}`;
+  const what = r.method ? ` ${String(r.method)} ${String(r.path ?? "")}` : "";
+  const why = r.reason ? ` \u2014 ${String(r.reason)}` : "";
+  return `${time(r)}  ${String(r.activity).padEnd(10)} ${where}${what}${why}`;
+}
+function inferenceLine(r) {
+  const tokens = `${Number(r.input_tokens ?? 0)}\u2192${Number(r.output_tokens ?? 0)} tok`;
+  return `${time(r)}  ${String(r.status ?? r.activity).padEnd(5)} ${String(r.provider ?? "")}/${String(r.model ?? "")}  ${tokens}  ${Number(r.latency_ms ?? 0)} ms`;
+}
+function lifecycleLine(r) {
+  const extra = r.phase ? ` ${String(r.phase)}` : "";
+  const dur = r.duration_ms !== void 0 ? ` (${Number(r.duration_ms)} ms)` : "";
+  const msg = r.message ? ` ${String(r.message)}` : "";
+  return `${time(r)}  ${String(r.activity)}${extra}${dur}${msg}`;
+}
+function renderAudit(audit) {
+  const out = [`Audit log ${audit.dir}${audit.manifest ? ` (job ${audit.manifest.job})` : ""}`];
+  const section = (title, records, line) => {
+    out.push("", `${title} (${records?.length ?? 0})`);
+    for (const r of records ?? []) out.push("  " + line(r));
+  };
+  section("Egress decisions", audit.streams.egress, egressLine);
+  section("Inference calls", audit.streams.inference, inferenceLine);
+  section("Timeline", audit.streams.lifecycle, lifecycleLine);
+  return out.join("\n") + "\n";
+}
+
+// src/cli/commands/audit.ts
+function registerAudit(program2) {
+  const audit = program2.command("audit").description("Read an audit directory (from `nemoclaw run` or an artifact).");
+  audit.command("show").argument("<dir>", "audit directory").description("Egress decisions, inference calls and the timeline, for people.").action((dir) => {
+    process.stdout.write(renderAudit(readAuditDir(dir)));
+  });
+  audit.command("verify").argument("<dir>", "audit directory").description("Check every stream's hash chain and the manifest's file hashes.").action((dir) => {
+    const problems = verifyAuditDir(dir);
+    for (const p of problems) process.stderr.write(`${p}
+`);
+    process.stdout.write(
+      problems.length === 0 ? `${dir}: intact
+` : `${dir}: ${problems.length} problem(s)
+`
+    );
+    process.exitCode = problems.length === 0 ? 0 : 1;
+  });
+}
+
+// src/cli/commands/blueprint.ts
+var import_dockerode = __toESM(require_docker(), 1);
+
+// src/image/cache.ts
+import { existsSync as existsSync2, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join as join2 } from "node:path";
+function defaultLocalCacheDir(env = process.env) {
+  return join2(env.NEMOCLAW_CACHE_DIR ?? join2(homedir(), ".cache", "nemoclaw"), "images");
+}
+var LocalImageCache = class {
+  constructor(dir = defaultLocalCacheDir()) {
+    this.dir = dir;
+  }
+  dir;
+  kind = "local";
+  entry(key) {
+    return join2(this.dir, `${key}.tar.zst`);
+  }
+  pathFor(key) {
+    mkdirSync(this.dir, { recursive: true });
+    return `${this.entry(key)}.partial-${process.pid}`;
+  }
+  restore(key) {
+    const file = this.entry(key);
+    return Promise.resolve(existsSync2(file) && statSync(file).size > 0 ? file : void 0);
+  }
+  save(key, file) {
+    try {
+      if (file !== this.entry(key)) renameSync(file, this.entry(key));
+      return Promise.resolve(true);
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+  discard(key, file) {
+    rmSync(file, { force: true });
+    rmSync(this.entry(key), { force: true });
+    return Promise.resolve();
+  }
+};
+
+// src/cli/logger.ts
+var useColor = (stream) => stream.isTTY && !process.env.NO_COLOR;
+var paint = (on, code, s) => on ? `\x1B[${code}m${s}\x1B[0m` : s;
+function terminalLogger(opts = {}) {
+  const stream = opts.stream ?? process.stderr;
+  const color = useColor(stream);
+  const r = (m) => opts.redactor ? opts.redactor.redact(m) : m;
+  const where = (a) => a?.file ? ` (${a.file}${a.startLine ? `:${a.startLine}` : ""})` : "";
+  const write = (line) => stream.write(line + "\n");
+  return {
+    debug: (m) => {
+      if (opts.verbose) write(paint(color, "2", r(m)));
+    },
+    info: (m) => write(r(m)),
+    warn: (m, a) => write(paint(color, "33", `warning: ${r(m)}${where(a)}`)),
+    error: (m, a) => write(paint(color, "31", `error: ${r(m)}${where(a)}`)),
+    group: async (name, fn) => {
+      write(paint(color, "1", `\u25B8 ${name}`));
+      const started = performance.now();
+      try {
+        const value = await fn();
+        write(paint(color, "2", `  \u2713 ${name} (${((performance.now() - started) / 1e3).toFixed(1)}s)`));
+        return value;
+      } catch (err) {
+        write(paint(color, "31", `  \u2717 ${name} (${((performance.now() - started) / 1e3).toFixed(1)}s)`));
+        throw err;
+      }
+    }
+  };
+}
+
+// src/cli/commands/blueprint.ts
+var refOptions = (cmd) => cmd.argument(
+  "[ref]",
+  "NAME@VERSION, NAME@latest, a directory, or an https URL to a .tar.gz",
+  DEFAULT_BLUEPRINT_REF
+).addOption(new Option("--digest <sha256>", "expected blueprint digest (required for URLs)")).addOption(
+  new Option("--blueprints <dir>", "directory of published blueprints and index.yaml").hideHelp()
+);
+var registerBlueprint = (program2) => {
+  const bp = program2.command("blueprint").description("Verify and list blueprints");
+  refOptions(bp.command("verify")).description(
+    "Resolve and verify a blueprint (digest, policy digest, platform); exit 1 with the reason if it fails"
+  ).action(async (ref, flags) => {
+    const resolved = await resolveBlueprint({
+      ref,
+      ...flags.digest ? { digest: flags.digest } : {},
+      ...flags.blueprints ? { blueprintsDir: flags.blueprints } : {},
+      logger: terminalLogger()
+    });
+    process.stdout.write(
+      `${JSON.stringify({ name: resolved.name, version: resolved.version, digest: resolved.digest, dir: resolved.dir, platform: resolved.platform, files: Object.keys(resolved.files).length })}
+`
+    );
+  });
+  bp.command("list").description("List published blueprints and their digests").addOption(new Option("--blueprints <dir>", "directory of published blueprints").hideHelp()).action((flags) => {
+    const index = loadIndex(flags.blueprints ?? assetPath("blueprints"));
+    for (const [name, entry] of Object.entries(index.blueprints)) {
+      for (const [version, v] of Object.entries(entry.versions)) {
+        process.stdout.write(
+          `${name}@${version}${version === entry.latest ? " (latest)" : ""}  ${v.digest}
+`
+        );
+      }
+    }
+  });
+  const image = program2.command("image").description("The sandbox image of a blueprint");
+  refOptions(image.command("prepare")).description(
+    `Make the blueprint's image present: local cache (${defaultLocalCacheDir()}), pull by digest, or build`
+  ).action(async (ref, flags) => {
+    const logger = terminalLogger();
+    const docker = new import_dockerode.default();
+    const info = await docker.info();
+    const blueprint = await resolveBlueprint({
+      ref,
+      ...flags.digest ? { digest: flags.digest } : {},
+      ...flags.blueprints ? { blueprintsDir: flags.blueprints } : {},
+      logger,
+      runner: localRunnerFacts({
+        ...info.ServerVersion ? { version: info.ServerVersion } : {},
+        ...info.DockerRootDir ? { rootDir: info.DockerRootDir } : {}
+      })
+    });
+    const got = await ensureImage({
+      blueprint,
+      docker,
+      cache: new LocalImageCache(),
+      logger,
+      audit: nullAuditSink
+    });
+    process.stdout.write(`${JSON.stringify({ ...got, blueprintDigest: blueprint.digest })}
+`);
+  });
+};
+
+// src/cli/commands/exec.ts
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+var import_dockerode2 = __toESM(require_docker(), 1);
+
+// src/sandbox/egress-port.ts
+import { join as join3 } from "node:path";
+var DENY_ALL_POLICY = { version: 1, network_policies: {} };
+function policyEgress(opts, onStarted) {
+  return async (socketDir) => {
+    const proxy = await startEgressProxy({ ...opts, socketPath: join3(socketDir, EGRESS_SOCKET_NAME) });
+    onStarted?.(proxy);
+    return { caCertPem: proxy.caCertPem, close: () => proxy.close() };
+  };
+}
+
+// src/cli/commands/exec.ts
+var DEFAULT_EXEC_IMAGE = "nemoclaw/openclaw-sandbox:dev";
+function parseTimeout(value) {
+  if (value === void 0) return void 0;
+  const s = Number(value);
+  if (!Number.isFinite(s) || s <= 0) {
+    throw new UserError(`timeout must be a positive number of seconds, got "${value}"`, {
+      where: "option --timeout",
+      fix: "pass e.g. --timeout 600"
+    });
+  }
+  return Math.round(s * 1e3);
+}
+var registerExec = (program2) => {
+  program2.command("exec").description(
+    "Run a command in a fresh sandbox (same hardening and proxy as an agent run) and exit with its code"
+  ).addOption(
+    new Option(
+      "--blueprint <ref>",
+      "blueprint (name@version, path, URL) whose verified resources the sandbox uses"
+    )
+  ).addOption(
+    new Option(
+      "--image <image>",
+      `sandbox image (default: the blueprint's verified image, else ${DEFAULT_EXEC_IMAGE})`
+    )
+  ).addOption(
+    new Option(
+      "--policy <file>",
+      "egress policy file (default: the blueprint's policy, else deny every request)"
+    )
+  ).addOption(new Option("--workspace <dir>", "directory mounted at /sandbox/workspace").default(".")).addOption(new Option("--read-only", "mount the workspace read-only (review jobs)")).addOption(new Option("--tmp-exec", "allow executing files from /tmp")).addOption(new Option("--audit-dir <dir>", "write the audit log (JSON Lines + manifest) here")).addOption(new Option("--timeout <seconds>", "kill the command and the sandbox after this long")).addOption(new Option("-v, --verbose", "log each phase")).argument("<cmd...>", "the command and its arguments (after --)").action(async (cmd, flags) => {
+    process.exitCode = await execCommand(cmd, flags);
+  });
+};
+async function verifiedImage(blueprint, logger, audit) {
+  const cache = new LocalImageCache();
+  return (await ensureImage({ blueprint, docker: new import_dockerode2.default(), cache, logger, audit })).tag;
+}
+async function execCommand(cmd, flags) {
+  const timeoutMs = parseTimeout(flags.timeout);
+  const logger = terminalLogger({ verbose: flags.verbose === true });
+  const jobId = `exec-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  const writer = flags.auditDir ? new AuditWriter(resolve(flags.auditDir), jobId) : void 0;
+  const audit = writer ?? nullAuditSink;
+  const abort = new AbortController();
+  const onSignal = (sig) => {
+    logger.warn(`${sig}: ending the sandbox`);
+    abort.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const blueprint = flags.blueprint ? await resolveBlueprint({ ref: flags.blueprint, logger }) : void 0;
+    const image = flags.image ?? (blueprint ? await verifiedImage(blueprint, logger, audit) : DEFAULT_EXEC_IMAGE);
+    const policyRefs = flags.policy ? [resolve(flags.policy)] : blueprint ? [blueprint.policyPath] : [];
+    const policy = policyRefs.length > 0 ? loadPolicies(policyRefs) : void 0;
+    for (const w of policy?.warnings ?? []) logger.warn(w);
+    let proxy;
+    const startEgress = policyEgress(
+      { policy: policy?.policy ?? DENY_ALL_POLICY, audit, logger, jobName: jobId },
+      (p) => proxy = p
+    );
+    const blueprintLabel = blueprint ? `${blueprint.name}@${blueprint.version} ${blueprint.digest}` : image;
+    const result = await runInSandbox(
+      { engine: new DockerodeEngine(), audit, logger },
+      {
+        image,
+        job: { jobId, runId: "cli", blueprint: blueprintLabel, createdAt: /* @__PURE__ */ new Date() },
+        resources: blueprint ? resourcesFromBlueprint(blueprint.spec.resources) : DEFAULT_RESOURCES,
+        workspace: resolve(flags.workspace),
+        readOnlyWorkspace: flags.readOnly === true,
+        tmpExec: flags.tmpExec === true,
+        startEgress,
+        cmd,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        ...timeoutMs ? { timeoutMs } : {},
+        signal: abort.signal
+      }
+    );
+    const denied = proxy?.summary().deniedHosts ?? [];
+    if (denied.length > 0)
+      logger.warn(`egress denied: ${denied.join(", ")}${policy ? "" : " (no policy: everything is denied)"}`);
+    if (result.timedOut) logger.error(`command timed out after ${flags.timeout}s; the sandbox was killed`);
+    if (result.oomKilled)
+      logger.error("command was killed by the out-of-memory killer (sandbox memory limit)");
+    return exitCodeOf(result);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    writer?.finish();
+  }
+}
+
+// src/cli/commands/policy.ts
+function parseRequestSpec(spec) {
+  const m = /^\s*([A-Za-z]+)\s+(\S+)\s*$/.exec(spec);
+  const fail = () => new UserError(`cannot read request "${spec}"`, {
+    where: "option --request",
+    fix: 'write "METHOD URL", e.g. "GET https://api.github.com/repos/o/r", or "CONNECT host:443"'
+  });
+  if (!m) throw fail();
+  const method = m[1].toUpperCase();
+  if (method === "CONNECT") {
+    const t2 = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(m[2]);
+    if (!t2) throw fail();
+    return { host: t2[1].replace(/^\[|\]$/g, ""), port: Number(t2[2]) };
+  }
+  const t = parseAbsolute(m[2]);
+  if (!t) throw fail();
+  const { path, query } = splitQuery(t.pathAndQuery);
+  return { host: t.host, port: t.port, method, path, ...query === void 0 ? {} : { query } };
+}
+var registerPolicy = (program2) => {
+  const policy = program2.command("policy").description("Check egress policy files and what they decide.");
+  policy.command("lint").argument("<files...>", "policy files or preset names").description("Validate policies (extends resolved); errors name file:line:column. Exit 1 on any error.").action((files) => {
+    let failed = 0;
+    for (const file of files) {
+      try {
+        const loaded = loadPolicies([file]);
+        for (const w of loaded.warnings) process.stderr.write(`warning: ${w}
+`);
+        process.stdout.write(`${file}: ok (${loaded.digest})
+`);
+      } catch (err) {
+        failed++;
+        process.stderr.write(`${describeError(err)}
+`);
+      }
+    }
+    process.exitCode = failed === 0 ? 0 : 1;
+  });
+  policy.command("test").argument("<files...>", "policy files or preset names (merged)").requiredOption(
+    "--request <spec>",
+    'request to decide: "METHOD URL" or "CONNECT host:port" (repeatable)',
+    (v, prev = []) => [...prev, v]
+  ).option("--enforcement <mode>", "enforce | audit (job-wide override)").description("Print one JSON decision per request.").action((files, flags) => {
+    if (flags.enforcement !== void 0 && flags.enforcement !== "enforce" && flags.enforcement !== "audit") {
+      throw new UserError(`enforcement must be enforce or audit, got "${flags.enforcement}"`, {
+        where: "option --enforcement"
+      });
+    }
+    const matcher = compilePolicy(
+      loadPolicies(files).policy,
+      flags.enforcement ? { enforcement: flags.enforcement } : {}
+    );
+    for (const spec of flags.request) {
+      const req = parseRequestSpec(spec);
+      const { allowedIps: _ips, ...d } = matcher.match(req);
+      process.stdout.write(`${JSON.stringify({ request: spec, ...d })}
+`);
+    }
+  });
+};
+
+// src/cli/commands/replay.ts
+function registerReplay(program2) {
+  const replay = program2.command("replay").description("The scripted replay model: check a script, or serve it as an OpenAI-compatible endpoint.");
+  replay.command("check").argument("<script>", "replay script (YAML)").description("Validate a script and list its turns.").action((path) => {
+    const script = loadReplayScript(path);
+    const lines = script.turns.map((t, i) => {
+      const what = "final" in t ? `final: ${JSON.stringify(t.final.slice(0, 60))}` : t.tool_calls.map((c) => c.name).join(", ");
+      return `  ${i + 1}. ${what}${t.expect ? `  (expects ${Object.keys(t.expect).join(", ")})` : ""}`;
+    });
+    process.stdout.write(`${script.name}: ${script.turns.length} turns
+${lines.join("\n")}
+`);
+  });
+  replay.command("serve").argument("<script>", "replay script (YAML)").option("--host <host>", "address to listen on", "127.0.0.1").option("--port <port>", "port (0 = any free one)", "0").description("Serve /v1/chat/completions and /v1/models from the script until interrupted.").action(async (path, opts) => {
+    const port = Number(opts.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UserError(`bad port "${opts.port}"`, { where: "option --port", fix: "Use 0\u201365535." });
+    }
+    const server = await startReplayServer({ scriptPath: path, host: opts.host, port });
+    process.stdout.write(`replay model for ${path} at ${server.url}/v1 (Ctrl-C to stop)
+`);
+    await new Promise((resolve3) => {
+      process.once("SIGINT", resolve3);
+      process.once("SIGTERM", resolve3);
+    });
+    await server.close();
+  });
+}
+
+// src/cli/commands/run.ts
+var import_dockerode3 = __toESM(require_docker(), 1);
+import { resolve as resolve2 } from "node:path";
+
+// src/report/text.ts
+var mark = {
+  success: "SUCCESS",
+  failure: "FAILURE",
+  timeout: "TIMEOUT",
+  "budget-exceeded": "BUDGET EXCEEDED",
+  "policy-violation": "POLICY VIOLATION"
+};
+function renderText(r) {
+  const lines = [];
+  lines.push("", `${mark[r.status]}: ${r.reason}`);
+  if (r.finalMessage) lines.push("", "Agent:", ...r.finalMessage.split("\n").map((l) => `  ${l}`));
+  lines.push("", r.changedFiles.length > 0 ? `Changed: ${r.changedFiles.join(", ")}` : "Changed: nothing");
+  if (r.patchPath) lines.push(`Patch:   ${r.patchPath}`);
+  lines.push("", "Egress:");
+  if (r.egress.hosts.length === 0) lines.push("  (no requests)");
+  for (const h of r.egress.hosts) {
+    lines.push(
+      `  ${h.decision.padEnd(10)} ${`${h.host}:${h.port}`.padEnd(36)} \xD7${h.count}  ${h.rule ?? ""}`.trimEnd()
+    );
+  }
+  const denied = deniedHosts(r);
+  if (denied.length > 0 && r.egress.suggestedPatch) {
+    lines.push(
+      "",
+      `Suggested policy addition for ${denied.join(", ")} (review, then commit it to your policy file):`
+    );
+    lines.push(
+      ...r.egress.suggestedPatch.trimEnd().split("\n").map((l) => `  ${l}`)
+    );
+  }
+  const inf = r.inference;
+  lines.push(
+    "",
+    `Inference: ${inf.requests} request(s), ${inf.inputTokens} in / ${inf.outputTokens} out tokens, $${inf.costUsd.toFixed(4)}`
+  );
+  lines.push(`Timings:   ${r.phases.map((p) => `${p.name} ${(p.ms / 1e3).toFixed(1)}s`).join(", ")}`);
+  lines.push(`Audit:     ${r.auditDir}  (nemoclaw audit show ${r.auditDir})`, "");
+  return lines.join("\n");
+}
+
+// src/cli/commands/run.ts
+var RUN_EXIT_CODES = {
+  success: 0,
+  failure: 1,
+  "policy-violation": 3,
+  "budget-exceeded": 4,
+  timeout: 124
+};
+var collect = (value, previous) => [...previous, value];
+function flagsAsInputs(flags, env) {
+  const values = {
+    ["task" /* Task */]: flags.task,
+    ["task-file" /* TaskFile */]: flags.taskFile,
+    ["workspace" /* Workspace */]: resolve2(flags.workspace),
+    ["blueprint" /* Blueprint */]: flags.blueprint,
+    ["blueprint-digest" /* BlueprintDigest */]: flags.blueprintDigest,
+    ["policy" /* Policy */]: flags.policy.map((p) => /^[a-z0-9-]+$/.test(p) ? p : resolve2(p)).join("\n"),
+    ["allow-hosts" /* AllowHosts */]: flags.allowHost.join("\n"),
+    ["enforcement" /* Enforcement */]: flags.enforcement,
+    ["provider" /* Provider */]: flags.provider,
+    ["model" /* Model */]: flags.model,
+    ["base-url" /* BaseUrl */]: flags.baseUrl,
+    ["replay-script" /* ReplayScript */]: flags.replayScript ? resolve2(flags.replayScript) : void 0,
+    ["max-requests" /* MaxRequests */]: flags.maxRequests,
+    ["max-tokens" /* MaxTokens */]: flags.maxTokens,
+    ["max-cost-usd" /* MaxCostUsd */]: flags.maxCostUsd,
+    ["timeout-minutes" /* TimeoutMinutes */]: flags.timeoutMinutes,
+    ["workspace-access" /* WorkspaceAccess */]: flags.readOnly ? "read-only" : void 0,
+    ["openai-api-key" /* OpenaiApiKey */]: env.OPENAI_API_KEY,
+    ["anthropic-api-key" /* AnthropicApiKey */]: env.ANTHROPIC_API_KEY,
+    ["nvidia-api-key" /* NvidiaApiKey */]: env.NVIDIA_API_KEY
+  };
+  return (name) => values[name] ?? "";
+}
+function registerRun(program2) {
+  program2.command("run").description("Run the agent on a task in a sandbox: the same job as the GitHub Action.").option("--task <text>", "what the agent should do").option("--task-file <file>", "read the task from a file").option("--workspace <dir>", "the repository the agent works on", ".").option(
+    "--blueprint <ref>",
+    "name@version, name@latest, a directory, or an https URL (default openclaw@latest)"
+  ).option("--blueprint-digest <sha256:\u2026>", "pin the blueprint to this digest").option("--policy <file|preset>", "egress policy file or preset (repeatable)", collect, []).option("--allow-host <host[:port]>", "allow one more host for this run (repeatable)", collect, []).option("--enforcement <mode>", "enforce (block) or audit (log what would be blocked)").option("--provider <name>", "openai, anthropic, nvidia, openai-compatible, ollama, vllm, replay").option("--model <name>", "model at the provider").option("--base-url <url>", "endpoint for openai-compatible, ollama and vllm").option("--replay-script <file>", "script for the replay provider (offline runs)").option("--max-requests <n>", "inference request budget").option("--max-tokens <n>", "inference token budget (input + output)").option("--max-cost-usd <usd>", "inference cost budget").option("--timeout-minutes <n>", "stop the agent after this long (default 30)").option("--read-only", "mount the workspace read-only (review jobs)").option("--audit-dir <dir>", "where to write the audit log (default ./nemoclaw-audit/<job>)").option("--json", "print the result as JSON on stdout").option("-v, --verbose", "more detail while running").action(async (flags) => {
+    process.exitCode = await runCommand(flags);
+  });
+}
+async function runCommand(flags, env = process.env) {
+  const redactor = new Redactor();
+  const logger = terminalLogger({ verbose: flags.verbose === true, redactor });
+  const inputs = parseInputs(flagsAsInputs(flags, env), {}, process.cwd());
+  for (const key of Object.values(inputs.keys)) redactor.add(key);
+  const jobId = newJobId();
+  const auditDir = resolve2(flags.auditDir ?? `nemoclaw-audit/${jobId}`);
+  const docker = new import_dockerode3.default();
+  const cancel = abortOnSignals();
+  try {
+    const result = await runJob(inputs, {
+      ports: createPorts(),
+      logger,
+      docker,
+      engine: new DockerodeEngine(docker),
+      imageCache: new LocalImageCache(defaultLocalCacheDir(env)),
+      redactor,
+      signal: cancel.signal,
+      jobId,
+      runId: "cli",
+      auditDir,
+      runnerFacts: await runnerFacts(docker)
+    });
+    process.stderr.write(renderText(result));
+    if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    return RUN_EXIT_CODES[result.status];
+  } finally {
+    cancel.dispose();
+  }
+}
+
+// src/cli/commands/status.ts
+function age(createdSeconds, nowMs) {
+  const s = Math.max(0, Math.round(nowMs / 1e3 - Number(createdSeconds)));
+  if (!Number.isFinite(s)) return "?";
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+}
+function registerStatus(program2) {
+  program2.command("status").description("List the sandboxes on this host (by label).").action(async () => {
+    const engine = new DockerodeEngine();
+    const list = await engine.list({ ["io.nemoclaw.managed" /* Managed */]: "true" });
+    if (list.length === 0) {
+      process.stdout.write("No nemoclaw sandboxes on this host.\n");
+      return;
+    }
+    const now = Date.now();
+    process.stdout.write("JOB                 STATE      AGE    BLUEPRINT\n");
+    for (const c of list) {
+      const l = c.labels;
+      process.stdout.write(
+        `${(l["io.nemoclaw.job" /* Job */] ?? "?").padEnd(19)} ${c.state.padEnd(10)} ${age(l["io.nemoclaw.created" /* Created */], now).padEnd(6)} ${l["io.nemoclaw.blueprint" /* Blueprint */] ?? ""}
+`
+      );
+    }
+  });
+  program2.command("stop").argument("[job]", "the job id shown by `nemoclaw status`").option("--all", "stop and remove every nemoclaw sandbox on this host").description("Stop and remove a job's sandbox (or all of them).").action(async (job, flags) => {
+    const engine = new DockerodeEngine();
+    const logger = terminalLogger();
+    if (!job && !flags.all) {
+      throw new UserError("say which sandbox to stop.", {
+        where: "nemoclaw stop",
+        fix: "pass a job id from `nemoclaw status`, or --all."
+      });
+    }
+    const ids = flags.all ? (await engine.list({ ["io.nemoclaw.managed" /* Managed */]: "true" })).map((c) => c.labels["io.nemoclaw.job" /* Job */] ?? "") : [job];
+    let removed = 0;
+    for (const id of [...new Set(ids)].filter(Boolean))
+      removed += (await cleanupJob(engine, id, logger)).length;
+    process.stdout.write(`Removed ${removed} sandbox(es).
+`);
+  });
+}
+
 // src/cli/commands/index.ts
-var commands = [];
+var commands = [
+  registerRun,
+  registerBlueprint,
+  registerExec,
+  registerStatus,
+  registerAudit,
+  registerPolicy,
+  registerReplay
+];
 
 // src/cli/program.ts
 function buildProgram() {
