@@ -78,3 +78,15 @@ describe('verifyPulled', () => {
     expect(() => verifyPulled(img, ref, `sha256:${h('1')}`)).toThrow(msg);
   });
 });
+
+describe('buildIdentity', () => {
+  it('changes with the recipe script, so a fixed recipe never reuses an old image or cache entry', async () => {
+    const { buildIdentity } = await import('../../src/image/ensure.js');
+    const bp = 'sha256:' + 'a'.repeat(64);
+    const a = buildIdentity(bp, 'echo one');
+    expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(buildIdentity(bp, 'echo one')).toBe(a);
+    expect(buildIdentity(bp, 'echo two')).not.toBe(a);
+    expect(buildIdentity('sha256:' + 'b'.repeat(64), 'echo one')).not.toBe(a);
+  });
+});

@@ -4,7 +4,8 @@
 // saving to the cache after a pull or build. A bad cache entry is a warning and
 // a fallback; a verification failure after load, pull or build is a hard error.
 import type Docker from 'dockerode';
-import { rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { AuditStream, OcsfClass, type AuditSink } from '../audit/events.js';
 import type { ResolvedBlueprint } from '../blueprint/resolve.js';
 import { UserError } from '../errors.js';
@@ -68,8 +69,22 @@ function verificationError(how: string, img: Inspected, bp: ResolvedBlueprint): 
   });
 }
 
+/**
+ * What a locally built image must match: the blueprint digest covers the recipe's
+ * inputs (image/), and the recipe script itself is mixed in, so a changed build
+ * script never reuses an image or cache entry built by the old one.
+ */
+export function buildIdentity(blueprintDigest: string, recipeScript: string): string {
+  return `sha256:${createHash('sha256').update(`${blueprintDigest}\n`).update(recipeScript).digest('hex')}`;
+}
+
 export async function ensureImage(opts: EnsureImageOptions): Promise<EnsuredImage> {
-  const { blueprint: bp, docker, cache, logger, audit } = opts;
+  const { blueprint: declared, docker, cache, logger, audit } = opts;
+  const script = opts.buildScript ?? (await import('../paths.js')).assetPath('scripts', 'build-image.sh');
+  const bp: ResolvedBlueprint =
+    declared.spec.build && !declared.spec.image.id && existsSync(script)
+      ? { ...declared, digest: buildIdentity(declared.digest, readFileSync(script, 'utf8')) }
+      : declared;
   const key = imageCacheKey(bp);
   const tag = localImageTag(bp);
   const done = (img: Inspected, source: ImageSource): EnsuredImage => {
@@ -83,7 +98,8 @@ export async function ensureImage(opts: EnsureImageOptions): Promise<EnsuredImag
       cache_key: key,
       cache_kind: cache.kind,
       blueprint: `${bp.name}@${bp.version}`,
-      blueprint_digest: bp.digest,
+      blueprint_digest: declared.digest,
+      build_identity: bp.digest === declared.digest ? null : bp.digest,
       reference: bp.spec.image.reference ?? null,
     });
     logger.info(`Sandbox image ${tag} = ${img.Id} (${source})`);
@@ -163,7 +179,7 @@ export async function ensureImage(opts: EnsureImageOptions): Promise<EnsuredImag
         blueprint: bp,
         tag,
         logger,
-        ...(opts.buildScript ? { script: opts.buildScript } : {}),
+        script,
       });
       const img = await inspect(docker, tag);
       if (!img || img.Id !== builtId || !imageMatches(img, bp))
