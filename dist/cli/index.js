@@ -25,7 +25,7 @@ import {
   splitQuery,
   startEgressProxy,
   startReplayServer
-} from "../chunks/chunk-M2DGRQBD.js";
+} from "../chunks/chunk-FZTKSYXM.js";
 import {
   cleanupJob
 } from "../chunks/chunk-DDGI7BN5.js";

@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-M2DGRQBD.js";
+} from "../chunks/chunk-FZTKSYXM.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,
