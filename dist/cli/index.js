@@ -25,7 +25,7 @@ import {
   splitQuery,
   startEgressProxy,
   startReplayServer
-} from "../chunks/chunk-FZTKSYXM.js";
+} from "../chunks/chunk-6EAI4GKD.js";
 import {
   cleanupJob
 } from "../chunks/chunk-DDGI7BN5.js";

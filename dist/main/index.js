@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-FZTKSYXM.js";
+} from "../chunks/chunk-6EAI4GKD.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,

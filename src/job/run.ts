@@ -45,6 +45,7 @@ export interface JobDeps {
 
 /** Seconds OpenClaw gets to end by itself (exit 2) before the sandbox is killed. */
 const AGENT_GRACE_SECONDS = 20;
+const BUDGET_POLL_MS = 500;
 
 /** Keeps stdout in memory (bounded) and copies it to a file. */
 class Capture extends Writable {
@@ -201,6 +202,16 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
     const stderrFile = createWriteStream(join(deps.auditDir, 'agent.log'));
     const stdout = new Capture(stdoutFile);
     const box = sandbox;
+    // A spent budget ends the run at once: the agent would only retry refused calls.
+    const stopAgent = new AbortController();
+    const onCancel = () => stopAgent.abort();
+    deps.signal.addEventListener('abort', onCancel, { once: true });
+    const budgetWatch = setInterval(() => {
+      if (gateway!.budgetExceeded()) {
+        logger.warn('Inference budget used up: stopping the agent.');
+        stopAgent.abort();
+      }
+    }, BUDGET_POLL_MS);
     try {
       agent = await phases.run('agent', 'Agent: openclaw agent exec', () =>
         box.exec(
@@ -209,11 +220,13 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
             stdout,
             stderr: stderrFile,
             timeoutMs: timeoutSeconds * 1000,
-            signal: deps.signal,
+            signal: stopAgent.signal,
           },
         ),
       );
     } finally {
+      clearInterval(budgetWatch);
+      deps.signal.removeEventListener('abort', onCancel);
       await closeStream(stdoutFile);
       await closeStream(stderrFile);
     }

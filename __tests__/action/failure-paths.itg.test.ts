@@ -1,0 +1,136 @@
+import Docker from 'dockerode';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyAuditDir } from '../../src/audit/read.js';
+import { Label } from '../../src/constants.js';
+
+// The job's failure paths, through the bundled CLI (same job code as the
+// action): each ends with the right status and exit code, a clear reason,
+// no container left behind, and a complete, verifiable audit log.
+
+const root = join(import.meta.dirname, '..', '..');
+const docker = new Docker();
+
+function workspace(): string {
+  const ws = mkdtempSync(join(tmpdir(), 'nemoclaw-fail-ws-'));
+  cpSync(join(root, 'examples', 'sample-repo'), ws, { recursive: true });
+  execFileSync('chown', ['-R', '1000:1000', ws]);
+  return ws;
+}
+
+interface Run {
+  code: number | null;
+  out: string;
+  result: { status: string; reason: string; jobId: string; auditDir: string } | undefined;
+}
+
+function run(args: string[], opts: { killAfterMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'index.js'), 'run', '--json', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString();
+      // Cancel once the agent is running, as a runner does on a cancelled workflow.
+      if (opts.killAfterMs && out.includes('Agent: openclaw agent exec') && !child.killed) {
+        setTimeout(() => child.kill('SIGTERM'), opts.killAfterMs);
+        opts.killAfterMs = undefined;
+      }
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      let result: Run['result'];
+      try {
+        result = JSON.parse(stdout) as Run['result'];
+      } catch {
+        result = undefined;
+      }
+      resolve({ code, out, result });
+    });
+  });
+}
+
+async function expectCleanEnd(r: Run): Promise<void> {
+  expect(r.result).toBeDefined();
+  const left = await docker.listContainers({
+    all: true,
+    filters: { label: [`${Label.Job}=${r.result!.jobId}`] },
+  });
+  expect(left).toEqual([]);
+  expect(verifyAuditDir(r.result!.auditDir)).toEqual([]);
+  expect(readFileSync(join(r.result!.auditDir, 'lifecycle.jsonl'), 'utf8')).toContain('"job_end"');
+}
+
+const replay = ['--replay-script', join(root, 'examples', 'replay', 'fix-failing-test.yaml')];
+
+describe('job failure paths (bundled CLI, real sandbox)', () => {
+  it('budget exceeded: the gateway refuses the call over the limit and the job says so', async () => {
+    const audit = mkdtempSync(join(tmpdir(), 'nemoclaw-fail-audit-'));
+    const r = await run([
+      '--workspace',
+      workspace(),
+      '--task',
+      'fix it',
+      ...replay,
+      '--max-requests',
+      '2',
+      '--audit-dir',
+      audit,
+    ]);
+    expect(r.result?.status).toBe('budget-exceeded');
+    expect(r.code).toBe(4);
+    expect(r.out).toContain('BUDGET EXCEEDED');
+    expect(readFileSync(join(audit, 'inference.jsonl'), 'utf8')).toContain('budget_exceeded');
+    await expectCleanEnd(r);
+  }, 240_000);
+
+  it('timeout: the sandbox is stopped and the status is timeout', async () => {
+    const audit = mkdtempSync(join(tmpdir(), 'nemoclaw-fail-audit-'));
+    const r = await run([
+      '--workspace',
+      workspace(),
+      '--task',
+      'fix it',
+      ...replay,
+      '--timeout-minutes',
+      '0.1',
+      '--audit-dir',
+      audit,
+    ]);
+    expect(r.result?.status).toBe('timeout');
+    expect(r.code).toBe(124);
+    await expectCleanEnd(r);
+  }, 240_000);
+
+  it('cancel (SIGTERM): the sandbox is stopped and the audit log is complete', async () => {
+    const audit = mkdtempSync(join(tmpdir(), 'nemoclaw-fail-audit-'));
+    const r = await run(['--workspace', workspace(), '--task', 'fix it', ...replay, '--audit-dir', audit], {
+      killAfterMs: 2000,
+    });
+    expect(r.result?.status).toBe('failure');
+    expect(r.result?.reason).toMatch(/cancelled/);
+    await expectCleanEnd(r);
+  }, 240_000);
+
+  it('bad policy file: a clear error naming file, line and column; nothing starts', async () => {
+    const ws = workspace();
+    const policy = join(ws, 'policy.yaml');
+    execFileSync('sh', [
+      '-c',
+      `printf 'version: 1\\nnetwork_policies:\\n  x:\\n    endpoints:\\n      - host: "*.com"\\n' > ${policy}`,
+    ]);
+    const r = await run(['--workspace', ws, '--task', 'x', ...replay, '--policy', policy]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${policy}:5:`);
+    expect(r.out).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(ws, 'nemoclaw-audit'))).toBe(false);
+  }, 120_000);
+});
