@@ -24,8 +24,9 @@ import {
   runnerFacts,
   splitQuery,
   startEgressProxy,
-  startReplayServer
-} from "../chunks/chunk-6EAI4GKD.js";
+  startReplayServer,
+  unmetRequirements
+} from "../chunks/chunk-X5L62KYQ.js";
 import {
   cleanupJob
 } from "../chunks/chunk-DDGI7BN5.js";
@@ -779,8 +780,8 @@ ${itemIndentStr}`);
         const rawLines = str.split(/\r\n|\n/);
         const chunkPattern = /[\s]*[^\s]+/g;
         const wrappedLines = [];
-        rawLines.forEach((line) => {
-          const chunks = line.match(chunkPattern);
+        rawLines.forEach((line2) => {
+          const chunks = line2.match(chunkPattern);
           if (chunks === null) {
             wrappedLines.push("");
             return;
@@ -3525,12 +3526,12 @@ function verifyAuditDir(dir) {
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".jsonl"))) {
     const lines = readFileSync(join(dir, file), "utf8").split("\n").filter(Boolean);
     let prev = "";
-    lines.forEach((line, i) => {
-      const rec = JSON.parse(line);
+    lines.forEach((line2, i) => {
+      const rec = JSON.parse(line2);
       if (rec.prev !== prev)
         problems.push(`${file}:${i + 1}: chain broken (line edited, removed or reordered)`);
       if (rec.seq !== i) problems.push(`${file}:${i + 1}: sequence ${rec.seq}, expected ${i}`);
-      prev = sha256(line);
+      prev = sha256(line2);
     });
   }
   const manifestPath = join(dir, "manifest.json");
@@ -3571,9 +3572,9 @@ function lifecycleLine(r) {
 }
 function renderAudit(audit) {
   const out = [`Audit log ${audit.dir}${audit.manifest ? ` (job ${audit.manifest.job})` : ""}`];
-  const section = (title, records, line) => {
+  const section = (title, records, line2) => {
     out.push("", `${title} (${records?.length ?? 0})`);
-    for (const r of records ?? []) out.push("  " + line(r));
+    for (const r of records ?? []) out.push("  " + line2(r));
   };
   section("Egress decisions", audit.streams.egress, egressLine);
   section("Inference calls", audit.streams.inference, inferenceLine);
@@ -3650,7 +3651,7 @@ function terminalLogger(opts = {}) {
   const color = useColor(stream);
   const r = (m) => opts.redactor ? opts.redactor.redact(m) : m;
   const where = (a) => a?.file ? ` (${a.file}${a.startLine ? `:${a.startLine}` : ""})` : "";
-  const write = (line) => stream.write(line + "\n");
+  const write = (line2) => stream.write(line2 + "\n");
   return {
     debug: (m) => {
       if (opts.verbose) write(paint(color, "2", r(m)));
@@ -3848,6 +3849,62 @@ async function execCommand(cmd, flags) {
   }
 }
 
+// src/cli/commands/onboard.ts
+var import_dockerode3 = __toESM(require_docker(), 1);
+var line = (c) => `${c.ok ? "\u2713" : "\u2717"} ${c.what}${c.ok || !c.fix ? "" : `
+    fix: ${c.fix}`}`;
+function registerOnboard(program2) {
+  program2.command("onboard").argument("[ref]", "blueprint to check against", DEFAULT_BLUEPRINT_REF).description("Check this host (Docker, CPU, memory, disk, architecture) and prepare the sandbox image.").action(async (ref) => {
+    const logger = terminalLogger();
+    const checks = [];
+    const report = () => process.stdout.write(checks.map(line).join("\n") + "\n");
+    const docker = new import_dockerode3.default();
+    let version;
+    try {
+      version = (await docker.version()).Version;
+      checks.push({ ok: true, what: `Docker engine answers (version ${version})` });
+    } catch (err) {
+      checks.push({
+        ok: false,
+        what: `no Docker engine answers (${describeError(err)})`,
+        fix: "install and start it: `apt-get install -y docker.io iptables && dockerd &` (scripts/setup-host.sh does this), or set DOCKER_HOST."
+      });
+      report();
+      process.exitCode = 1;
+      return;
+    }
+    const facts = await runnerFacts(docker);
+    try {
+      const bp = await resolveBlueprint({ ref, logger });
+      checks.push({
+        ok: true,
+        what: `blueprint ${bp.name}@${bp.version} verified (${bp.digest}), platform ${bp.platform}`
+      });
+      const unmet = unmetRequirements(bp.spec.requirements, facts);
+      for (const u of unmet)
+        checks.push({
+          ok: false,
+          what: u,
+          fix: "use a larger machine, or a blueprint with smaller requirements."
+        });
+      if (unmet.length === 0)
+        checks.push({ ok: true, what: "CPU, memory, disk and Docker version meet the blueprint" });
+      const image = await ensureImage({
+        blueprint: bp,
+        docker,
+        cache: new LocalImageCache(defaultLocalCacheDir()),
+        logger,
+        audit: nullAuditSink
+      });
+      checks.push({ ok: true, what: `sandbox image ${image.tag} ready (${image.source})` });
+    } catch (err) {
+      checks.push({ ok: false, what: describeError(err) });
+    }
+    report();
+    process.exitCode = checks.every((c) => c.ok) ? 0 : 1;
+  });
+}
+
 // src/cli/commands/policy.ts
 function parseRequestSpec(spec) {
   const m = /^\s*([A-Za-z]+)\s+(\S+)\s*$/.exec(spec);
@@ -3939,7 +3996,7 @@ ${lines.join("\n")}
 }
 
 // src/cli/commands/run.ts
-var import_dockerode3 = __toESM(require_docker(), 1);
+var import_dockerode4 = __toESM(require_docker(), 1);
 import { resolve as resolve2 } from "node:path";
 
 // src/report/text.ts
@@ -4032,7 +4089,7 @@ async function runCommand(flags, env = process.env) {
   for (const key of Object.values(inputs.keys)) redactor.add(key);
   const jobId = newJobId();
   const auditDir = resolve2(flags.auditDir ?? `nemoclaw-audit/${jobId}`);
-  const docker = new import_dockerode3.default();
+  const docker = new import_dockerode4.default();
   const cancel = abortOnSignals();
   try {
     const result = await runJob(inputs, {
@@ -4101,6 +4158,7 @@ function registerStatus(program2) {
 // src/cli/commands/index.ts
 var commands = [
   registerRun,
+  registerOnboard,
   registerBlueprint,
   registerExec,
   registerStatus,

@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-6EAI4GKD.js";
+} from "../chunks/chunk-X5L62KYQ.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,

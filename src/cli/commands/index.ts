@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAudit } from './audit.js';
 import { registerBlueprint } from './blueprint.js';
 import { registerExec } from './exec.js';
+import { registerOnboard } from './onboard.js';
 import { registerPolicy } from './policy.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
@@ -12,6 +13,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerRun,
+  registerOnboard,
   registerBlueprint,
   registerExec,
   registerStatus,
