@@ -26,7 +26,7 @@ import {
   startEgressProxy,
   startReplayServer,
   unmetRequirements
-} from "../chunks/chunk-X5L62KYQ.js";
+} from "../chunks/chunk-V5CYJMZT.js";
 import {
   cleanupJob
 } from "../chunks/chunk-DDGI7BN5.js";

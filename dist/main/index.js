@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-X5L62KYQ.js";
+} from "../chunks/chunk-V5CYJMZT.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,

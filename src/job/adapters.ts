@@ -17,6 +17,7 @@ export interface PortOptions {
 }
 
 const AGENT_CONFIG_FILE = 'openclaw.json';
+const WORKSPACE_PATHS = ['/sandbox/workspace', '/sandbox'];
 
 /** The job's ports bound to the real policy, egress, gateway and agent code. */
 export function createPorts(opts: PortOptions = {}): JobPorts {
@@ -27,12 +28,28 @@ export function createPorts(opts: PortOptions = {}): JobPorts {
         loadPolicies([blueprint.policyPath, ...inputs.policy], inputs.workspace),
         allowHostsPolicy(inputs.allowHosts.join('\n')),
       );
+      const fs = loaded.policy.filesystem_policy;
+      const warnings = [...loaded.warnings];
+      const extraPaths = [...(fs?.read_only ?? []), ...(fs?.read_write ?? [])].filter(
+        (p) => !WORKSPACE_PATHS.includes(p.replace(/\/+$/, '')),
+      );
+      if (extraPaths.length > 0) {
+        warnings.push(
+          `filesystem_policy paths other than /sandbox/workspace (${extraPaths.join(', ')}) are not mounted: the sandbox sees only the workspace, /sandbox and /tmp.`,
+        );
+      }
+      if (loaded.policy.process?.run_as_user && loaded.policy.process.run_as_user !== 'sandbox') {
+        warnings.push(
+          `process.run_as_user "${loaded.policy.process.run_as_user}" is ignored: the agent always runs as the workspace's owner (never root).`,
+        );
+      }
       return {
         policy: loaded.policy,
         enforcement: inputs.enforcement,
+        workspaceReadOnly: (fs?.read_only ?? []).some((p) => WORKSPACE_PATHS.includes(p.replace(/\/+$/, ''))),
         digest: loaded.digest,
         sources: loaded.sources.filter((s) => s !== blueprint.policyPath),
-        warnings: loaded.warnings,
+        warnings,
       };
     },
 

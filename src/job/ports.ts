@@ -13,6 +13,8 @@ export interface LoadedJobPolicy {
   /** The merged policy, handed to startEgress (opaque to the runner). */
   policy: unknown;
   enforcement: 'enforce' | 'audit';
+  /** filesystem_policy lists the workspace as read-only: a review job, whatever the input says. */
+  workspaceReadOnly: boolean;
   digest: string;
   /** Files (and presets) it came from, for annotations and the summary. */
   sources: string[];

@@ -184,7 +184,7 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
             hostPath: inputs.workspace,
             uid: owner.uid,
             gid: owner.gid,
-            readOnly: inputs.workspaceAccess === 'read-only',
+            readOnly: inputs.workspaceAccess === 'read-only' || pol.workspaceReadOnly,
           },
           socketDir: socketDir!,
           runtimeDir: runtimeDir(),
@@ -233,7 +233,12 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
     envelope = ports.parseEnvelope(stdout.text());
     if (agent.oomKilled) logger.warn('The agent was killed by the out-of-memory killer inside the sandbox.');
 
-    if (!agent.timedOut && !agent.aborted && inputs.workspaceAccess === 'read-write') {
+    if (
+      !agent.timedOut &&
+      !agent.aborted &&
+      inputs.workspaceAccess === 'read-write' &&
+      !pol.workspaceReadOnly
+    ) {
       changes = await phases.run('changes', 'Workspace: collect changes', () => collectChanges(box));
       if (changes.patch) {
         patchPath = join(deps.auditDir, 'changes.patch');
