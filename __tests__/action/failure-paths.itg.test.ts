@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyAuditDir } from '../../src/audit/read.js';
@@ -26,11 +27,15 @@ interface Run {
   result: { status: string; reason: string; jobId: string; auditDir: string } | undefined;
 }
 
-function run(args: string[], opts: { killAfterMs?: number } = {}): Promise<Run> {
+function run(
+  args: string[],
+  opts: { killAfterMs?: number; onAgent?: () => void; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'index.js'), 'run', '--json', ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
     });
     let stdout = '';
     let out = '';
@@ -41,6 +46,10 @@ function run(args: string[], opts: { killAfterMs?: number } = {}): Promise<Run> 
       if (opts.killAfterMs && out.includes('Agent: openclaw agent exec') && !child.killed) {
         setTimeout(() => child.kill('SIGTERM'), opts.killAfterMs);
         opts.killAfterMs = undefined;
+      }
+      if (opts.onAgent && out.includes('Agent: openclaw agent exec')) {
+        opts.onAgent();
+        opts.onAgent = undefined;
       }
     });
     const guard = setTimeout(() => child.kill('SIGKILL'), 240_000);
@@ -117,6 +126,41 @@ describe('job failure paths (bundled CLI, real sandbox)', () => {
     });
     expect(r.result?.status).toBe('failure');
     expect(r.result?.reason).toMatch(/cancelled/);
+    await expectCleanEnd(r);
+  }, 240_000);
+
+  it('Docker engine gone mid-job: failure with a clear reason, audit complete; the leftover is removed by label later', async () => {
+    // The job talks to the engine through a socket this test owns, and loses it while the agent runs.
+    const dir = mkdtempSync(join(tmpdir(), 'nemoclaw-engine-'));
+    const path = join(dir, 'docker.sock');
+    const conns = new Set<net.Socket>();
+    const relay = net.createServer((client) => {
+      const engine = net.connect('/var/run/docker.sock');
+      conns.add(client).add(engine);
+      client.pipe(engine).pipe(client);
+      const end = () => {
+        client.destroy();
+        engine.destroy();
+      };
+      client.on('error', end);
+      engine.on('error', end);
+    });
+    await new Promise<void>((r) => relay.listen(path, r));
+    const audit = mkdtempSync(join(tmpdir(), 'nemoclaw-fail-audit-'));
+    const r = await run(['--workspace', workspace(), '--task', 'fix it', ...replay, '--audit-dir', audit], {
+      env: { DOCKER_HOST: `unix://${path}` },
+      onAgent: () =>
+        setTimeout(() => {
+          relay.close();
+          for (const c of conns) c.destroy();
+        }, 1500),
+    });
+    expect(r.result?.status).toBe('failure');
+    expect(r.result?.reason).toMatch(/Docker engine/);
+    expect(verifyAuditDir(r.result!.auditDir)).toEqual([]);
+    expect(readFileSync(join(audit, 'lifecycle.jsonl'), 'utf8')).toContain('"job_end"');
+    // What the job could not remove, the post step (cleanup by label) removes once the engine is back.
+    execFileSync(process.execPath, [join(root, 'dist', 'cli', 'index.js'), 'stop', r.result!.jobId]);
     await expectCleanEnd(r);
   }, 240_000);
 

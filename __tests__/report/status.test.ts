@@ -43,3 +43,29 @@ describe('decideStatus', () => {
     expect(r.reason).toMatch(reason);
   });
 });
+
+describe('engineGone', () => {
+  it.each<[string, unknown, boolean]>([
+    [
+      'socket missing',
+      Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT', syscall: 'connect' }),
+      true,
+    ],
+    ['engine refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), true],
+    ['stream cut', new Error('socket hang up'), true],
+    [
+      'a missing file',
+      Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT', syscall: 'open' }),
+      false,
+    ],
+    [
+      'an engine answer',
+      Object.assign(new Error('(HTTP code 404) no such image'), { statusCode: 404 }),
+      false,
+    ],
+    ['a user error', new Error('policy.yaml:3:5: bad host'), false],
+  ])('%s → %s', async (_n, err, expected) => {
+    const { engineGone } = await import('../../src/job/run.js');
+    expect(engineGone(err)).toBe(expected);
+  });
+});

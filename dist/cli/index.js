@@ -26,7 +26,7 @@ import {
   startEgressProxy,
   startReplayServer,
   unmetRequirements
-} from "../chunks/chunk-V5CYJMZT.js";
+} from "../chunks/chunk-RKWNOOT3.js";
 import {
   cleanupJob
 } from "../chunks/chunk-DDGI7BN5.js";

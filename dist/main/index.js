@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-V5CYJMZT.js";
+} from "../chunks/chunk-RKWNOOT3.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,

@@ -8,6 +8,8 @@ import type { PhaseTiming } from './result.js';
  */
 export class Phases {
   readonly timings: PhaseTiming[] = [];
+  /** The phase running now (or the last one started), for error messages. */
+  current: string | undefined;
 
   constructor(
     private readonly logger: Logger,
@@ -17,6 +19,7 @@ export class Phases {
 
   async run<T>(name: string, title: string, fn: () => Promise<T>): Promise<T> {
     const started = this.clock();
+    this.current = name;
     this.audit.emit(AuditStream.Lifecycle, {
       ...OcsfClass.ProcessActivity,
       activity: 'phase_start',

@@ -47,6 +47,17 @@ export interface JobDeps {
 const AGENT_GRACE_SECONDS = 20;
 const BUDGET_POLL_MS = 500;
 
+/** A lost connection to the engine (stopped, restarted, socket gone), as opposed to an error it reported. */
+export function engineGone(err: unknown): boolean {
+  const e = err as { code?: unknown; statusCode?: unknown; message?: unknown; syscall?: unknown };
+  if (typeof e?.statusCode === 'number') return false;
+  return (
+    (e?.code === 'ENOENT' && e.syscall === 'connect') ||
+    (typeof e?.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(e.code)) ||
+    (typeof e?.message === 'string' && /socket hang up/.test(e.message))
+  );
+}
+
 /** Keeps stdout in memory (bounded) and copies it to a file. */
 class Capture extends Writable {
   private readonly chunks: Buffer[] = [];
@@ -246,7 +257,10 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
       }
     }
   } catch (err) {
-    error = describeError(err);
+    error = engineGone(err)
+      ? `The Docker engine stopped answering during the ${phases.current ?? 'job'} phase (${describeError(err)}). ` +
+        `Anything left of this job is removed by label by the post step, or by \`nemoclaw stop ${jobId}\`.`
+      : describeError(err);
     logger.error(error);
     lifecycle('job_error', { message: error });
   } finally {
