@@ -138,11 +138,13 @@ describe('cleanup by label', () => {
     try {
       expect((await engine.list({ [Label.Job]: a.jobId })).length).toBe(1);
       // Not stale yet at a one-hour threshold …
-      expect(await cleanupStale(engine, 3_600_000, silentLogger)).not.toContain(`nemoclaw-${a.jobId}`);
+      expect(
+        await cleanupStale(engine, 3_600_000, silentLogger, Date.now(), { [Label.Job]: a.jobId }),
+      ).not.toContain(`nemoclaw-${a.jobId}`);
       // … but stale if "now" is two hours later.
-      expect(await cleanupStale(engine, 3_600_000, silentLogger, Date.now() + 7_200_000)).toContain(
-        `nemoclaw-${a.jobId}`,
-      );
+      expect(
+        await cleanupStale(engine, 3_600_000, silentLogger, Date.now() + 7_200_000, { [Label.Job]: a.jobId }),
+      ).toContain(`nemoclaw-${a.jobId}`);
       expect(await engine.list({ [Label.Job]: a.jobId })).toEqual([]);
       expect(await cleanupJob(engine, a.jobId, silentLogger)).toEqual([]);
     } finally {

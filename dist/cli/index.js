@@ -29,7 +29,7 @@ import {
 } from "../chunks/chunk-RKWNOOT3.js";
 import {
   cleanupJob
-} from "../chunks/chunk-DDGI7BN5.js";
+} from "../chunks/chunk-6KK5FW2B.js";
 import {
   AuditWriter,
   DockerodeEngine,

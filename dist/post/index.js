@@ -42,7 +42,7 @@ import {
 import {
   cleanupJob,
   cleanupStale
-} from "../chunks/chunk-DDGI7BN5.js";
+} from "../chunks/chunk-6KK5FW2B.js";
 import {
   AuditStream,
   AuditWriter,

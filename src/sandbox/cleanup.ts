@@ -35,13 +35,18 @@ export async function cleanupJob(engine: SandboxEngine, jobId: string, logger: L
   return removeAll(engine, list, logger);
 }
 
-/** Removes managed containers of any job created more than `maxAgeMs` ago (crashed runs). */
+/**
+ * Removes managed containers of any job created more than `maxAgeMs` ago
+ * (crashed runs). `scope` narrows it to more labels (tests use their own job,
+ * so they never remove a concurrent job's sandbox).
+ */
 export async function cleanupStale(
   engine: SandboxEngine,
   maxAgeMs: number,
   logger: Logger,
   nowMs: number = Date.now(),
+  scope: Record<string, string> = {},
 ): Promise<string[]> {
-  const list = await engine.list({ [Label.Managed]: 'true' });
+  const list = await engine.list({ ...scope, [Label.Managed]: 'true' });
   return removeAll(engine, staleContainers(list, nowMs, maxAgeMs), logger);
 }
