@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,10 +171,25 @@ describe('job failure paths (bundled CLI, real sandbox)', () => {
       '-c',
       `printf 'version: 1\\nnetwork_policies:\\n  x:\\n    endpoints:\\n      - host: "*.com"\\n' > ${policy}`,
     ]);
-    const r = await run(['--workspace', ws, '--task', 'x', ...replay, '--policy', policy]);
+    const audit = mkdtempSync(join(tmpdir(), 'nemoclaw-fail-audit-'));
+    const r = await run([
+      '--workspace',
+      ws,
+      '--task',
+      'x',
+      ...replay,
+      '--policy',
+      policy,
+      '--audit-dir',
+      audit,
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toContain(`${policy}:5:`);
     expect(r.out).not.toMatch(/\n\s+at /);
-    expect(existsSync(join(ws, 'nemoclaw-audit'))).toBe(false);
+    // The failure is on record, and no sandbox was ever created.
+    const lifecycle = readFileSync(join(audit, 'lifecycle.jsonl'), 'utf8');
+    expect(lifecycle).toContain('"job_error"');
+    expect(lifecycle).not.toContain('"phase":"create"');
+    await expectCleanEnd(r);
   }, 120_000);
 });
