@@ -26,7 +26,7 @@ import {
   startEgressProxy,
   startReplayServer,
   unmetRequirements
-} from "../chunks/chunk-RKWNOOT3.js";
+} from "../chunks/chunk-VWKTZ3FQ.js";
 import {
   cleanupJob
 } from "../chunks/chunk-6KK5FW2B.js";

@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-RKWNOOT3.js";
+} from "../chunks/chunk-VWKTZ3FQ.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Sandbox } from '../sandbox/lifecycle.js';
+import { Capture } from './capture.js';
 
 // What the agent changed in the workspace, computed INSIDE the sandbox: the
 // repository is untrusted after the agent ran (hooks, filters, fsmonitor in
@@ -21,22 +22,6 @@ export interface Changes {
   patch: string;
 }
 
-class Collect extends Writable {
-  readonly chunks: Buffer[] = [];
-  size = 0;
-  constructor(private readonly limit: number) {
-    super();
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    if (this.size < this.limit) this.chunks.push(chunk);
-    this.size += chunk.length;
-    done();
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
 const sink = () => new Writable({ write: (_c, _e, done) => done() });
 
 /** Parses NUL-separated paths into a sorted, de-duplicated list. Pure. */
@@ -45,7 +30,7 @@ export function parseChangedFiles(nulSeparated: string): string[] {
 }
 
 export async function collectChanges(sandbox: Sandbox, timeoutMs = 60_000): Promise<Changes> {
-  const names = new Collect(4 * 1024 * 1024);
+  const names = new Capture(4 * 1024 * 1024);
   const listed = await sandbox.exec(['bash', '-c', CHANGED_FILES_SCRIPT], {
     stdout: names,
     stderr: sink(),
@@ -54,7 +39,7 @@ export async function collectChanges(sandbox: Sandbox, timeoutMs = 60_000): Prom
   if (listed.exitCode === 3) return { files: undefined, patch: '' };
   const files = parseChangedFiles(names.text());
   if (files.length === 0) return { files, patch: '' };
-  const patch = new Collect(64 * 1024 * 1024);
+  const patch = new Capture(64 * 1024 * 1024);
   await sandbox.exec(['bash', '-c', PATCH_SCRIPT], { stdout: patch, stderr: sink(), timeoutMs });
   return { files, patch: patch.text() };
 }

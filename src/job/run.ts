@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { AuditStream, OcsfClass, type AuditSink } from '../audit/events.js';
 import type { Redactor } from '../audit/redact.js';
 import { AuditWriter } from '../audit/writer.js';
@@ -21,6 +21,7 @@ import { runtimeDir } from '../sandbox/run.js';
 import { seccompArchOf } from '../sandbox/seccomp.js';
 import { resourcesFromBlueprint } from '../sandbox/resources.js';
 import { EGRESS_SOCKET_NAME } from '../sandbox/spec.js';
+import { Capture } from './capture.js';
 import { collectChanges, type Changes } from './changes.js';
 import { Phases } from './phases.js';
 import type { AgentEnvelope, EgressService, GatewayService, JobPorts, LoadedJobPolicy } from './ports.js';
@@ -56,26 +57,6 @@ export function engineGone(err: unknown): boolean {
     (typeof e?.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(e.code)) ||
     (typeof e?.message === 'string' && /socket hang up/.test(e.message))
   );
-}
-
-/** Keeps stdout in memory (bounded) and copies it to a file. */
-class Capture extends Writable {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  constructor(
-    private readonly file: Writable,
-    private readonly limit = 16 * 1024 * 1024,
-  ) {
-    super();
-  }
-  override _write(chunk: Buffer, _e: BufferEncoding, done: (err?: Error | null) => void): void {
-    if (this.size < this.limit) this.chunks.push(chunk);
-    this.size += chunk.length;
-    this.file.write(chunk, done);
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
 }
 
 function closeStream(s: Writable): Promise<void> {
@@ -141,7 +122,6 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
       }),
     );
     const bp = blueprint;
-    logger.info(`Blueprint ${bp.name}@${bp.version} verified: ${bp.digest}`);
     audit.emit(AuditStream.Config, {
       ...OcsfClass.DeviceConfigState,
       activity: 'blueprint',
@@ -156,7 +136,6 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
     image = await phases.run('image', 'Image: use, restore, pull or build', () =>
       ensureImage({ blueprint: bp, docker: deps.docker, cache: deps.imageCache, logger, audit }),
     );
-    logger.info(`Image ${image.tag} (${image.imageId.slice(0, 19)}) from ${image.source}`);
 
     policy = await phases.run('policy', 'Policy: load and compile', () =>
       ports.loadPolicy(inputs, bp, logger),
@@ -211,7 +190,7 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
     await mkdir(deps.auditDir, { recursive: true });
     const stdoutFile = createWriteStream(join(deps.auditDir, 'agent-result.json'));
     const stderrFile = createWriteStream(join(deps.auditDir, 'agent.log'));
-    const stdout = new Capture(stdoutFile);
+    const stdout = new Capture(16 * 1024 * 1024, stdoutFile);
     const box = sandbox;
     // A spent budget ends the run at once: the agent would only retry refused calls.
     const stopAgent = new AbortController();
