@@ -21,6 +21,45 @@ export interface Upstream {
   route?: LocalRoute;
 }
 
+type Target = { host: string; port: number } | { socketPath: string };
+
+/**
+ * Where an allowed request goes: its local route, or the address the SSRF
+ * guard accepted (the one dialled, so a rebinding name cannot swap it).
+ */
+async function upstreamTarget(
+  px: ProxyContext,
+  up: Upstream,
+  d: Decision | undefined,
+  method: string,
+): Promise<{ target: Target } | { denied: DenyInfo }> {
+  if (up.route) return { target: up.route };
+  const addr = await px.dialAddress(up.host, d!);
+  if ('reason' in addr) {
+    return {
+      denied: {
+        layer: 'ssrf',
+        host: up.host,
+        port: up.port,
+        method,
+        path: pathOnly(up.pathAndQuery),
+        reason: addr.reason,
+      },
+    };
+  }
+  return { target: { host: addr.address, port: up.port } };
+}
+
+/** Re-encrypting upstream: SNI and certificate checked against the name the client asked for. */
+function upstreamTls(px: ProxyContext, up: Upstream) {
+  return {
+    ...(isIP(up.host) ? {} : { servername: up.host }),
+    ...(px.upstreamCa ? { ca: px.upstreamCa } : {}),
+    checkServerIdentity: (_h: string, cert: Parameters<typeof checkServerIdentity>[1]) =>
+      checkServerIdentity(up.host, cert),
+  };
+}
+
 export async function forward(
   px: ProxyContext,
   req: IncomingMessage,
@@ -46,25 +85,14 @@ export async function forward(
           internal: true,
         }),
   };
-  let target: { host: string; port: number } | { socketPath: string };
-  if (up.route) target = up.route;
-  else {
-    const addr = await px.dialAddress(up.host, d!);
-    if ('reason' in addr) {
-      const info: DenyInfo = {
-        layer: 'ssrf',
-        host: up.host,
-        port: up.port,
-        method: event.method,
-        path,
-        reason: addr.reason,
-      };
-      deny(px, info, d, () => denyResponse(res, info), started);
-      req.resume();
-      return;
-    }
-    target = { host: addr.address, port: up.port };
+  const to = await upstreamTarget(px, up, d, event.method);
+  if ('denied' in to) {
+    const info = to.denied;
+    deny(px, info, d, () => denyResponse(res, info), started);
+    req.resume();
+    return;
   }
+  const { target } = to;
   let bytesUp = 0;
   let bytesDown = 0;
   let status: number | undefined;
@@ -76,9 +104,7 @@ export async function forward(
         ...common,
         ...(target as { host: string; port: number }),
         agent: px.httpsAgent,
-        ...(isIP(up.host) ? {} : { servername: up.host }),
-        ...(px.upstreamCa ? { ca: px.upstreamCa } : {}),
-        checkServerIdentity: (_h, cert) => checkServerIdentity(up.host, cert),
+        ...upstreamTls(px, up),
       })
     : httpRequest({ ...common, ...target, agent: 'socketPath' in target ? false : px.httpAgent });
   let done = false;
@@ -143,33 +169,20 @@ export function forwardUpgrade(
   started: number,
 ) {
   void (async () => {
-    let target: { host: string; port: number } | { socketPath: string };
-    if (up.route) target = up.route;
-    else {
-      const addr = await px.dialAddress(up.host, d!);
-      if ('reason' in addr) {
-        const info: DenyInfo = {
-          layer: 'ssrf',
-          host: up.host,
-          port: up.port,
-          method: req.method ?? 'GET',
-          path: pathOnly(up.pathAndQuery),
-          reason: addr.reason,
-        };
-        deny(px, info, d, () => denySocket(client, info), started);
-        return;
-      }
-      target = { host: addr.address, port: up.port };
+    const to = await upstreamTarget(px, up, d, req.method ?? 'GET');
+    if ('denied' in to) {
+      const info = to.denied;
+      deny(px, info, d, () => denySocket(client, info), started);
+      return;
     }
+    const { target } = to;
     const headers = endToEnd(req.headers, true);
     const options = { method: req.method, path: up.pathAndQuery, headers, agent: false as const };
     const upReq = up.tls
       ? httpsRequest({
           ...options,
           ...(target as { host: string; port: number }),
-          ...(isIP(up.host) ? {} : { servername: up.host }),
-          ...(px.upstreamCa ? { ca: px.upstreamCa } : {}),
-          checkServerIdentity: (_h, cert) => checkServerIdentity(up.host, cert),
+          ...upstreamTls(px, up),
         })
       : httpRequest({ ...options, ...target });
     upReq.on('upgrade', (upRes, upSocket, upHead) => {
