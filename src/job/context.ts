@@ -25,10 +25,16 @@ export async function runnerFacts(docker: Docker): Promise<RunnerFacts> {
   }
 }
 
-/** Ends the job cleanly on SIGINT/SIGTERM (a cancelled workflow, Ctrl-C). */
-export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
+/** Ends the job cleanly on SIGINT/SIGTERM (a cancelled workflow, Ctrl-C); `notify` hears which one. */
+export function abortOnSignals(notify?: (sig: NodeJS.Signals) => void): {
+  signal: AbortSignal;
+  dispose(): void;
+} {
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error('cancelled'));
+  const onSignal = (sig: NodeJS.Signals) => {
+    notify?.(sig);
+    controller.abort(new Error('cancelled'));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   return {

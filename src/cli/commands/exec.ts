@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { nullAuditSink, type AuditSink } from '../../audit/events.js';
 import { AuditWriter } from '../../audit/writer.js';
 import { UserError } from '../../errors.js';
+import { abortOnSignals } from '../../job/context.js';
 import Docker from 'dockerode';
 import { resolveBlueprint, type ResolvedBlueprint } from '../../blueprint/resolve.js';
 import type { Logger } from '../../log.js';
@@ -98,13 +99,7 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
   const jobId = `exec-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const writer = flags.auditDir ? new AuditWriter(resolve(flags.auditDir), jobId) : undefined;
   const audit: AuditSink = writer ?? nullAuditSink;
-  const abort = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    logger.warn(`${sig}: ending the sandbox`);
-    abort.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const cancel = abortOnSignals((sig) => logger.warn(`${sig}: ending the sandbox`));
   try {
     // The blueprint (digest-verified) gives the limits and, unless --image overrides it, the
     // verified image (present, cached, pulled or built: src/image).
@@ -135,7 +130,7 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
         stdout: process.stdout,
         stderr: process.stderr,
         ...(timeoutMs ? { timeoutMs } : {}),
-        signal: abort.signal,
+        signal: cancel.signal,
       },
     );
     const denied = proxy?.summary().deniedHosts ?? [];
@@ -146,8 +141,7 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
       logger.error('command was killed by the out-of-memory killer (sandbox memory limit)');
     return exitCodeOf(result);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    cancel.dispose();
     writer?.finish();
   }
 }
