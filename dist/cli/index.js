@@ -26,7 +26,7 @@ import {
   startEgressProxy,
   startReplayServer,
   unmetRequirements
-} from "../chunks/chunk-VWKTZ3FQ.js";
+} from "../chunks/chunk-TVOAVKXV.js";
 import {
   cleanupJob
 } from "../chunks/chunk-6KK5FW2B.js";
@@ -3799,13 +3799,7 @@ async function execCommand(cmd, flags) {
   const jobId = `exec-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
   const writer = flags.auditDir ? new AuditWriter(resolve(flags.auditDir), jobId) : void 0;
   const audit = writer ?? nullAuditSink;
-  const abort = new AbortController();
-  const onSignal = (sig) => {
-    logger.warn(`${sig}: ending the sandbox`);
-    abort.abort();
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  const cancel = abortOnSignals((sig) => logger.warn(`${sig}: ending the sandbox`));
   try {
     const blueprint = flags.blueprint ? await resolveBlueprint({ ref: flags.blueprint, logger }) : void 0;
     const image = flags.image ?? (blueprint ? await verifiedImage(blueprint, logger, audit) : DEFAULT_EXEC_IMAGE);
@@ -3832,7 +3826,7 @@ async function execCommand(cmd, flags) {
         stdout: process.stdout,
         stderr: process.stderr,
         ...timeoutMs ? { timeoutMs } : {},
-        signal: abort.signal
+        signal: cancel.signal
       }
     );
     const denied = proxy?.summary().deniedHosts ?? [];
@@ -3843,8 +3837,7 @@ async function execCommand(cmd, flags) {
       logger.error("command was killed by the out-of-memory killer (sandbox memory limit)");
     return exitCodeOf(result);
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    cancel.dispose();
     writer?.finish();
   }
 }

@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-VWKTZ3FQ.js";
+} from "../chunks/chunk-TVOAVKXV.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,
