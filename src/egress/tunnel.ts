@@ -8,20 +8,23 @@ import { TLSSocket } from 'node:tls';
 import { classifyHost } from '../policy/host.js';
 import { base, deny, type ProxyContext, type TunnelCtx } from './context.js';
 import { denySocket, type DenyInfo } from './deny.js';
+import { downstreamRelay, type DownstreamRelay } from './relay.js';
 import { parseAuthority } from './target.js';
 
+/** Joins client and upstream; `relayed` when the upstream's reads already go to the client (see relay.ts). */
 export function pipeTunnel(
   px: ProxyContext,
   client: Duplex,
   upstream: Socket,
   head: Buffer,
   done: (up: number, down: number) => void,
+  relayed = false,
 ) {
   // Byte counts come from the upstream socket's own counters at the end: no
   // per-chunk listeners on the hot path.
   if (head.length) upstream.write(head);
   client.pipe(upstream);
-  upstream.pipe(client);
+  if (!relayed) upstream.pipe(client);
   let finished = false;
   const finish = () => {
     if (finished) return;
@@ -38,9 +41,11 @@ export function pipeTunnel(
 export function connectUpstream(
   px: ProxyContext,
   target: { host: string; port: number } | { socketPath: string },
+  relay?: DownstreamRelay,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = px.track(netConnect(target as never));
+    const s = px.track(netConnect({ ...target, onread: relay?.onread } as never));
+    relay?.attach(s);
     const timer = setTimeout(() => s.destroy(new Error('connect timeout')), px.connectMs);
     s.once('connect', () => {
       clearTimeout(timer);
@@ -79,7 +84,7 @@ export async function onConnect(px: ProxyContext, req: IncomingMessage, client: 
   const route = px.routes.get(host.toLowerCase().replace(/\.$/, ''));
   if (route) {
     try {
-      const upstream = await connectUpstream(px, route);
+      const upstream = await connectUpstream(px, route, downstreamRelay(client));
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       pipeTunnel(px, client, upstream, head, (up, down) =>
         px.record({
@@ -138,7 +143,7 @@ export async function onConnect(px: ProxyContext, req: IncomingMessage, client: 
   }
   let upstream: Socket;
   try {
-    upstream = await connectUpstream(px, { host: addr.address, port });
+    upstream = await connectUpstream(px, { host: addr.address, port }, downstreamRelay(client));
   } catch (err) {
     client.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n');
     px.record({
