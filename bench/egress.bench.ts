@@ -4,12 +4,11 @@
 //   (started here on loopback with generated configs, stopped at the end);
 // - matcher decision time with 1,000 endpoints.
 // Prints one JSON object.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer as createHttp, request } from 'node:http';
 import { connect, createServer as createTcp, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import { startEgressProxy } from '../src/egress/proxy.js';
 import { compilePolicy } from '../src/policy/matcher.js';
@@ -214,9 +213,9 @@ async function main() {
       },
     },
   });
-  // The proxy gets its own thread, as tinyproxy and squid get their own
-  // processes: it must not share an event loop with the load generator.
-  const proxy = await startProxyWorker(policy);
+  // The proxy gets its own process, as tinyproxy and squid do: it must not
+  // share an event loop (or an allocator) with the load generator.
+  const proxy = await startProxyProcess(policy);
   try {
     const direct = await latency({ port: httpPort, path: '/', host: `127.0.0.1:${httpPort}` });
     const proxied = await latency({
@@ -269,40 +268,44 @@ async function main() {
   }
 }
 
-interface ProxyWorker {
+interface ProxyProcess {
   port: number;
   close(): Promise<void>;
 }
 
-async function startProxyWorker(policy: unknown): Promise<ProxyWorker> {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { policy } });
+const PROXY_ARG = '--proxy-process';
+
+async function startProxyProcess(policy: unknown): Promise<ProxyProcess> {
+  const child = fork(process.argv[1]!, [PROXY_ARG], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  child.send({ policy });
   const port = await new Promise<number>((resolve, reject) => {
-    worker.once('message', (m: { port: number }) => resolve(m.port));
-    worker.once('error', reject);
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`proxy process exited with ${code}`)));
   });
   return {
     port,
     close: async () => {
-      worker.postMessage('close');
-      await new Promise((r) => worker.once('exit', r));
+      child.send('close');
+      await new Promise((r) => child.once('exit', r));
     },
   };
 }
 
-async function proxyWorker() {
-  const { policy } = workerData as { policy: unknown };
+async function proxyProcess() {
+  const { policy } = await new Promise<{ policy: unknown }>((r) => process.once('message', r as never));
   const proxy = await startEgressProxy({
     policy: PolicySchema.parse(policy),
     port: 0,
     resolver: async () => ['127.0.0.1'],
   });
-  parentPort!.postMessage({ port: proxy.port });
-  parentPort!.once('message', () => void proxy.close().then(() => process.exit(0)));
+  process.send!({ port: proxy.port });
+  process.once('message', () => void proxy.close().then(() => process.exit(0)));
 }
 
-if (isMainThread) {
+if (process.argv.includes(PROXY_ARG)) {
+  await proxyProcess();
+} else {
   await main();
   process.exit(0);
-} else {
-  await proxyWorker();
 }
