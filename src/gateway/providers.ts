@@ -46,7 +46,7 @@ export function upstreamHeaders(
     if (v !== undefined && forwarded(k)) out[k] = v;
   }
   out['content-type'] = 'application/json';
-  out['content-length'] = bodyLength;
+  out['content-length'] = String(bodyLength);
   // Identity encoding: usage is read from the bytes as they pass.
   out['accept-encoding'] = 'identity';
   if (route.apiKey) {

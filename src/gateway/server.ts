@@ -262,7 +262,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           logger.debug(
             `gateway: ${describe(last.attempt)} from route "${last.route.name}"; trying route "${route.name}" in ${wait} ms`,
           );
-          if (last.attempt.ok) last.attempt.res.resume();
+          if (last.attempt.ok) last.attempt.res.body.resume();
           if (attemptNo > 0 || last.route === route) await sleep(wait);
           if (ctx.clientGone) return;
         }
@@ -274,7 +274,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           limits.idleTimeoutMs,
           ctx.abort.signal,
         );
-        const retryable = attempt.ok ? isRetryableStatus(attempt.res.statusCode ?? 502) : true;
+        const retryable = attempt.ok ? isRetryableStatus(attempt.res.statusCode) : true;
         const moreHere = attemptNo < policy.retries;
         const moreRoutes = ri < chain.length - 1;
         if (!retryable || (!moreHere && !moreRoutes)) {
@@ -335,9 +335,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         `route "${route.name}": ${attempt.error.message}`,
       );
     }
-    const up = attempt.res;
-    const status = up.statusCode ?? 502;
-    const sse = String(up.headers['content-type'] ?? '').includes('text/event-stream');
+    const up = attempt.res.body;
+    const upHeaders = attempt.res.headers;
+    const status = attempt.res.statusCode;
+    const sse = String(upHeaders['content-type'] ?? '').includes('text/event-stream');
     let ttft: number | undefined;
     let bytes = 0;
     await new Promise<void>((resolve) => {
@@ -355,13 +356,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       };
       if (sse) {
         const reader = new SseUsageReader();
-        res.writeHead(status, clientHeaders(up.headers));
+        res.writeHead(status, clientHeaders(upHeaders));
         res.flushHeaders();
         up.on('data', (chunk: Buffer) => {
           ttft ??= performance.now() - ctx.started;
           bytes += chunk.length;
           if (bytes > limits.maxResponseBytes) {
-            attempt.req.destroy();
+            up.destroy();
             res.destroy();
             return finish('response_too_large', reader.count);
           }
@@ -388,7 +389,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         ttft ??= performance.now() - ctx.started;
         bytes += chunk.length;
         if (bytes > limits.maxResponseBytes) {
-          attempt.req.destroy();
+          up.destroy();
           sendError(
             res,
             502,
@@ -408,7 +409,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         if (finished) return;
         const payload = scrub(Buffer.concat(chunks), route);
         const count = emptyCount();
-        const isJson = String(up.headers['content-type'] ?? '').includes('json');
+        const isJson = String(upHeaders['content-type'] ?? '').includes('json');
         if (isJson || (status >= 200 && status < 300)) {
           try {
             addUsageFrom(JSON.parse(payload.toString('utf8')), count);
@@ -424,7 +425,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             }
           }
         }
-        res.writeHead(status, { ...clientHeaders(up.headers), 'content-length': payload.length });
+        res.writeHead(status, { ...clientHeaders(upHeaders), 'content-length': payload.length });
         res.end(payload);
         finish(status < 400 ? 'ok' : 'upstream_error', count);
       });
@@ -515,7 +516,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           }),
       ),
     );
-    agents.destroy();
+    await agents.destroy();
     await Promise.all(replays.map((r) => r.close()));
   }
 
