@@ -1,17 +1,19 @@
 // Gateway overhead against a fast local upstream measured in the same run:
 // time to first token (streaming) and non-streaming req/s at 100 concurrent,
-// direct vs through the gateway. The upstream and the gateway each run in a
-// worker thread so neither shares an event loop with the load generator.
+// direct vs through the gateway, and the CPU each side spends per call. The
+// upstream and the gateway each run in their own process, so neither shares
+// an event loop (or an allocator) with the load generator.
+import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { startGateway } from '../src/gateway/server.js';
 
 const TTFT_SAMPLES = 400;
 const CONCURRENCY = 100;
 const THROUGHPUT_MS = 3000;
+const WARMUP_MS = 1500;
 const SLOW_UPSTREAM_MS = 100;
 
 const chatJson = JSON.stringify({
@@ -79,13 +81,38 @@ async function gatewayMain(upstream: string, token: string): Promise<string> {
   return gw.url;
 }
 
-function inWorker(role: Role): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL(import.meta.url), { workerData: role });
-    w.unref();
-    w.once('message', (url: string) => resolve(url));
-    w.once('error', reject);
+interface Side {
+  url: string;
+  /** CPU time (user + system) the process has used so far, in µs. */
+  cpu(): Promise<number>;
+  stop(): void;
+}
+
+const ROLE_ARG = '--bench-role';
+
+function inProcess(role: Role): Promise<Side> {
+  const child: ChildProcess = fork(process.argv[1]!, [ROLE_ARG, JSON.stringify(role)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  const cpu = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m) => resolve(m as number));
+      child.send('cpu');
+    });
+  return new Promise((resolve, reject) => {
+    child.once('message', (url) => resolve({ url: url as string, cpu, stop: () => child.kill() }));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${role.role} exited with ${code}`)));
+  });
+}
+
+async function roleMain(role: Role): Promise<void> {
+  const url = role.role === 'upstream' ? await upstreamMain() : await gatewayMain(role.upstream, role.token);
+  process.on('message', () => {
+    const u = process.cpuUsage();
+    process.send!(u.user + u.system);
+  });
+  process.send!(url);
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -123,13 +150,16 @@ async function ttft(url: string): Promise<number> {
   return samples[Math.floor(samples.length / 2)]!;
 }
 
-async function throughput(url: string, upstreamDelayMs = 0): Promise<number> {
+async function throughput(
+  url: string,
+  upstreamDelayMs = 0,
+  windowMs = THROUGHPUT_MS,
+): Promise<{ rps: number; calls: number }> {
   const payload =
     upstreamDelayMs > 0 ? JSON.stringify({ ...JSON.parse(body), bench_delay_ms: upstreamDelayMs }) : body;
-  await Promise.all(Array.from({ length: CONCURRENCY }, () => oneCall(url, payload))); // warm up
   let done = 0;
   const start = performance.now();
-  const end = start + THROUGHPUT_MS;
+  const end = start + windowMs;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < end) {
@@ -139,20 +169,32 @@ async function throughput(url: string, upstreamDelayMs = 0): Promise<number> {
     }),
   );
   // Divide by the real elapsed time: calls in flight at the deadline still finish.
-  return done / ((performance.now() - start) / 1000);
+  return { rps: done / ((performance.now() - start) / 1000), calls: done };
+}
+
+/** Throughput, and the CPU µs per call each side spent meanwhile. */
+async function measured(url: string, sides: Side[], upstreamDelayMs = 0) {
+  // Every process (load generator included) runs optimised code before the clock starts.
+  await throughput(url, upstreamDelayMs, WARMUP_MS);
+  const before = await Promise.all(sides.map((s) => s.cpu()));
+  const t = await throughput(url, upstreamDelayMs);
+  const after = await Promise.all(sides.map((s) => s.cpu()));
+  return { rps: t.rps, cpuPerCall: after.map((a, i) => (a - before[i]!) / t.calls) };
 }
 
 async function main(): Promise<void> {
-  const upstream = await inWorker({ role: 'upstream' });
-  const gateway = await inWorker({ role: 'gateway', upstream, token: 'bench-token' });
-  const directTtft = await ttft(upstream);
-  const gatewayTtft = await ttft(gateway);
-  const directRps = await throughput(upstream);
-  const gatewayRps = await throughput(gateway);
+  const upstream = await inProcess({ role: 'upstream' });
+  const gateway = await inProcess({ role: 'gateway', upstream: upstream.url, token: 'bench-token' });
+  const directTtft = await ttft(upstream.url);
+  const gatewayTtft = await ttft(gateway.url);
+  const direct = await measured(upstream.url, [upstream, gateway]);
+  const through = await measured(gateway.url, [upstream, gateway]);
+  const directRps = direct.rps;
+  const gatewayRps = through.rps;
   // A model answers in hundreds of milliseconds; with that service time
   // the extra hop should all but vanish.
-  const slowDirectRps = await throughput(upstream, SLOW_UPSTREAM_MS);
-  const slowGatewayRps = await throughput(gateway, SLOW_UPSTREAM_MS);
+  const slowDirectRps = (await measured(upstream.url, [], SLOW_UPSTREAM_MS)).rps;
+  const slowGatewayRps = (await measured(gateway.url, [], SLOW_UPSTREAM_MS)).rps;
   const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
   const result = {
     bench: 'gateway',
@@ -162,6 +204,12 @@ async function main(): Promise<void> {
     rps_ratio: round(gatewayRps / directRps),
     rps_ratio_target: 0.8,
     rps: { direct: Math.round(directRps), gateway: Math.round(gatewayRps) },
+    // What one call costs each process: the gateway's own cost, next to what a
+    // bare Node HTTP server (the upstream) spends answering the same call.
+    cpu_us_per_call: {
+      upstream: Math.round(through.cpuPerCall[0]!),
+      gateway: Math.round(through.cpuPerCall[1]!),
+    },
     rps_ratio_with_slow_upstream: round(slowGatewayRps / slowDirectRps),
     slow_upstream_ms: SLOW_UPSTREAM_MS,
     rps_slow_upstream: { direct: Math.round(slowDirectRps), gateway: Math.round(slowGatewayRps) },
@@ -173,13 +221,11 @@ async function main(): Promise<void> {
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   agent.destroy();
+  upstream.stop();
+  gateway.stop();
   process.exit(0);
 }
 
-if (isMainThread) {
-  await main();
-} else {
-  const role = workerData as Role;
-  const url = role.role === 'upstream' ? await upstreamMain() : await gatewayMain(role.upstream, role.token);
-  parentPort!.postMessage(url);
-}
+const roleAt = process.argv.indexOf(ROLE_ARG);
+if (roleAt >= 0) await roleMain(JSON.parse(process.argv[roleAt + 1]!) as Role);
+else await main();

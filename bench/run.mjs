@@ -1,7 +1,8 @@
 // Runs one benchmark: `node bench/run.mjs NAME [args]` bundles bench/NAME.bench.ts
 // with esbuild (the same way dist/ is built) and runs it under this Node.
 // Each benchmark prints one JSON object with its ratios against a baseline
-// measured in the same run.
+// measured in the same run. BENCH_PROF=DIR writes a CPU profile of every
+// process and thread to DIR.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -28,8 +29,17 @@ await build({
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
 });
-const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...args], {
-  stdio: 'inherit',
-  cwd: process.cwd(),
-});
+const run = spawnSync(
+  process.execPath,
+  [
+    ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []),
+    '--expose-gc',
+    outfile,
+    ...args,
+  ],
+  {
+    stdio: 'inherit',
+    cwd: process.cwd(),
+  },
+);
 process.exit(run.status ?? 1);

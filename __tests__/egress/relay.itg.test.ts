@@ -40,7 +40,7 @@ afterAll(async () => {
 /** CONNECTs, then reads everything, pausing after every chunk when `slow`. */
 function tunnel(target: string, slow: boolean): Promise<{ text: Buffer; ended: boolean }> {
   return new Promise((resolve, reject) => {
-    const s: Socket = connect({ host: '127.0.0.1', port: proxy.port });
+    const s: Socket = connect({ host: '127.0.0.1', port: proxy.port! });
     const chunks: Buffer[] = [];
     let ended = false;
     s.on('data', (d: Buffer) => {
