@@ -14,6 +14,9 @@ export enum Input {
   AnthropicApiKey = 'anthropic-api-key',
   NvidiaApiKey = 'nvidia-api-key',
   BaseUrl = 'base-url',
+  FallbackProvider = 'fallback-provider',
+  FallbackModel = 'fallback-model',
+  FallbackBaseUrl = 'fallback-base-url',
   MaxRequests = 'max-requests',
   MaxTokens = 'max-tokens',
   MaxCostUsd = 'max-cost-usd',
@@ -23,6 +26,7 @@ export enum Input {
   UploadAudit = 'upload-audit',
   AuditArtifactName = 'audit-artifact-name',
   ReplayScript = 'replay-script',
+  RecordPrompts = 'record-prompts',
 }
 
 export enum Output {

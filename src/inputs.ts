@@ -59,6 +59,8 @@ export interface JobInputs {
   model: string | undefined;
   keys: { openai?: string; anthropic?: string; nvidia?: string };
   baseUrl: string | undefined;
+  /** A second route the gateway fails over to when the first keeps failing. */
+  fallback: { provider: Provider; model: string; baseUrl?: string } | undefined;
   budgets: { maxRequests?: number; maxTokens?: number; maxCostUsd?: number };
   timeoutMinutes: number;
   workspace: string;
@@ -66,6 +68,8 @@ export interface JobInputs {
   uploadAudit: boolean;
   auditArtifactName: string;
   replayScript: string | undefined;
+  /** Write request bodies (prompts) to the audit log: opt-in, they carry workspace content. */
+  recordPrompts: boolean;
 }
 
 /** Reads one raw input: the action passes core.getInput, the CLI its flags. Empty string = not set. */
@@ -78,6 +82,7 @@ const defaults: Partial<Record<Input, string>> = {
   [Input.WorkspaceAccess]: 'read-write',
   [Input.UploadAudit]: 'true',
   [Input.AuditArtifactName]: 'nemoclaw-audit',
+  [Input.RecordPrompts]: 'false',
 };
 
 function field<T>(
@@ -153,6 +158,8 @@ export function parseInputs(source: InputSource, env: NodeJS.ProcessEnv, cwd = p
     });
   }
 
+  const fallback = parseFallback(source, str);
+
   const keys: JobInputs['keys'] = {};
   const openai = str(Input.OpenaiApiKey);
   const anthropic = str(Input.AnthropicApiKey);
@@ -215,6 +222,7 @@ export function parseInputs(source: InputSource, env: NodeJS.ProcessEnv, cwd = p
     model: str(Input.Model),
     keys,
     baseUrl,
+    fallback,
     budgets,
     timeoutMinutes: field(
       source,
@@ -234,7 +242,51 @@ export function parseInputs(source: InputSource, env: NodeJS.ProcessEnv, cwd = p
     uploadAudit: field(source, Input.UploadAudit, bool(Input.UploadAudit), 'use true or false.')!,
     auditArtifactName: artifactName,
     replayScript: replayScript ? resolveReplayScript(replayScript, workspace) : undefined,
+    recordPrompts: field(source, Input.RecordPrompts, bool(Input.RecordPrompts), 'use true or false.')!,
   };
+}
+
+const endpointProviders: readonly Provider[] = ['openai-compatible', 'ollama', 'vllm'];
+
+/** fallback-provider, -model and -base-url: all or nothing, checked like the primary's. */
+function parseFallback(source: InputSource, str: (name: Input) => string | undefined): JobInputs['fallback'] {
+  const provider = field(
+    source,
+    Input.FallbackProvider,
+    Provider.exclude(['replay'], { message: `input "${Input.FallbackProvider}" must be a real provider` }),
+    `use one of: ${Provider.options.filter((p) => p !== 'replay').join(', ')} (replay is offline-only).`,
+  );
+  const model = str(Input.FallbackModel);
+  const baseUrl = field(
+    source,
+    Input.FallbackBaseUrl,
+    z.string().url({ message: `input "${Input.FallbackBaseUrl}" must be a URL` }),
+    'use the provider endpoint, e.g. http://ollama.internal:11434/v1.',
+  );
+  if (!provider) {
+    const stray =
+      model !== undefined ? Input.FallbackModel : baseUrl !== undefined ? Input.FallbackBaseUrl : undefined;
+    if (stray) {
+      throw new UserError(`"${stray}" is set, but there is no fallback provider.`, {
+        where: `input "${Input.FallbackProvider}"`,
+        fix: 'set fallback-provider too, or drop the other fallback inputs.',
+      });
+    }
+    return undefined;
+  }
+  if (!model) {
+    throw new UserError(`the fallback provider "${provider}" needs a model.`, {
+      where: `input "${Input.FallbackModel}"`,
+      fix: 'set fallback-model to a model at that provider, e.g. llama3.1:8b for Ollama.',
+    });
+  }
+  if (endpointProviders.includes(provider) && !baseUrl) {
+    throw new UserError(`the fallback provider "${provider}" needs the endpoint to call.`, {
+      where: `input "${Input.FallbackBaseUrl}"`,
+      fix: 'set fallback-base-url, e.g. http://localhost:11434/v1 for Ollama.',
+    });
+  }
+  return { provider, model, ...(baseUrl ? { baseUrl } : {}) };
 }
 
 /** Replay scripts may live in the user's repo or ship with the action (examples/replay/…). */

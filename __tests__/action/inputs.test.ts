@@ -26,7 +26,33 @@ describe('parseInputs', () => {
       allowHosts: [],
       budgets: {},
       keys: {},
+      fallback: undefined,
+      recordPrompts: false,
     });
+  });
+
+  it.each<[string, Partial<Record<Input, string>>, unknown]>([
+    [
+      'ollama fallback with its endpoint',
+      {
+        [Input.FallbackProvider]: 'ollama',
+        [Input.FallbackModel]: 'llama3.1:8b',
+        [Input.FallbackBaseUrl]: 'http://127.0.0.1:11434/v1',
+      },
+      { provider: 'ollama', model: 'llama3.1:8b', baseUrl: 'http://127.0.0.1:11434/v1' },
+    ],
+    [
+      'anthropic fallback (key from anthropic-api-key)',
+      { [Input.FallbackProvider]: 'anthropic', [Input.FallbackModel]: 'claude-sonnet-4-5' },
+      { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+    ],
+    ['no fallback', {}, undefined],
+  ])('fallback: %s', (_name, values, fallback) => {
+    expect(parse({ [Input.Task]: 'x', ...values }).fallback).toEqual(fallback);
+  });
+
+  it('record-prompts is an opt-in boolean', () => {
+    expect(parse({ [Input.Task]: 'x', [Input.RecordPrompts]: 'true' }).recordPrompts).toBe(true);
   });
 
   it('parses lists, budgets and keys', () => {
@@ -113,6 +139,47 @@ describe('parseInputs', () => {
       { [Input.Task]: 'a', [Input.AuditArtifactName]: 'a/b' },
       /cannot use/,
       'input "audit-artifact-name"',
+    ],
+    [
+      'fallback without model',
+      { [Input.Task]: 'a', [Input.FallbackProvider]: 'openai' },
+      /needs a model/,
+      'input "fallback-model"',
+    ],
+    [
+      'ollama fallback without url',
+      { [Input.Task]: 'a', [Input.FallbackProvider]: 'ollama', [Input.FallbackModel]: 'm' },
+      /needs the endpoint/,
+      'input "fallback-base-url"',
+    ],
+    [
+      'replay as fallback',
+      { [Input.Task]: 'a', [Input.FallbackProvider]: 'replay', [Input.FallbackModel]: 'm' },
+      /real provider/,
+      'input "fallback-provider"',
+    ],
+    [
+      'fallback model without provider',
+      { [Input.Task]: 'a', [Input.FallbackModel]: 'm' },
+      /no fallback provider/,
+      'input "fallback-provider"',
+    ],
+    [
+      'bad fallback url',
+      {
+        [Input.Task]: 'a',
+        [Input.FallbackProvider]: 'vllm',
+        [Input.FallbackModel]: 'm',
+        [Input.FallbackBaseUrl]: 'x',
+      },
+      /must be a URL/,
+      'input "fallback-base-url"',
+    ],
+    [
+      'bad record-prompts',
+      { [Input.Task]: 'a', [Input.RecordPrompts]: 'yes' },
+      /true or false/,
+      'input "record-prompts"',
     ],
     [
       'missing replay script',

@@ -76,6 +76,7 @@ export function createPorts(opts: PortOptions = {}): JobPorts {
           ...(inputs.keys.openai ? { openaiApiKey: inputs.keys.openai } : {}),
           ...(inputs.keys.anthropic ? { anthropicApiKey: inputs.keys.anthropic } : {}),
           ...(inputs.keys.nvidia ? { nvidiaApiKey: inputs.keys.nvidia } : {}),
+          ...(inputs.fallback ? { fallback: inputs.fallback } : {}),
         },
         inputs.replayScript,
       );
@@ -84,6 +85,7 @@ export function createPorts(opts: PortOptions = {}): JobPorts {
         host: '127.0.0.1',
         port: 0,
         budget: inputs.budgets,
+        recordPrompts: inputs.recordPrompts,
         audit: deps.audit,
         logger: deps.logger,
         redactor: deps.redactor,

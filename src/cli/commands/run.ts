@@ -25,7 +25,11 @@ interface RunFlags {
   provider?: string;
   model?: string;
   baseUrl?: string;
+  fallbackProvider?: string;
+  fallbackModel?: string;
+  fallbackBaseUrl?: string;
   replayScript?: string;
+  recordPrompts?: boolean;
   maxRequests?: string;
   maxTokens?: string;
   maxCostUsd?: string;
@@ -61,6 +65,10 @@ export function flagsAsInputs(flags: RunFlags, env: NodeJS.ProcessEnv): (name: I
     [Input.Provider]: flags.provider,
     [Input.Model]: flags.model,
     [Input.BaseUrl]: flags.baseUrl,
+    [Input.FallbackProvider]: flags.fallbackProvider,
+    [Input.FallbackModel]: flags.fallbackModel,
+    [Input.FallbackBaseUrl]: flags.fallbackBaseUrl,
+    [Input.RecordPrompts]: flags.recordPrompts ? 'true' : undefined,
     [Input.ReplayScript]: flags.replayScript ? resolve(flags.replayScript) : undefined,
     [Input.MaxRequests]: flags.maxRequests,
     [Input.MaxTokens]: flags.maxTokens,
@@ -92,7 +100,11 @@ export function registerRun(program: Command): void {
     .option('--provider <name>', 'openai, anthropic, nvidia, openai-compatible, ollama, vllm, replay')
     .option('--model <name>', 'model at the provider')
     .option('--base-url <url>', 'endpoint for openai-compatible, ollama and vllm')
+    .option('--fallback-provider <name>', 'provider the gateway fails over to when the first keeps failing')
+    .option('--fallback-model <name>', 'model at the fallback provider')
+    .option('--fallback-base-url <url>', 'endpoint of an openai-compatible fallback')
     .option('--replay-script <file>', 'script for the replay provider (offline runs)')
+    .option('--record-prompts', 'write inference request bodies to prompts.jsonl in the audit log')
     .option('--max-requests <n>', 'inference request budget')
     .option('--max-tokens <n>', 'inference token budget (input + output)')
     .option('--max-cost-usd <usd>', 'inference cost budget')
