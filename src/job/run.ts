@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -14,13 +14,10 @@ import type { ImageCache } from '../image/cache.js';
 import { ensureImage, type EnsuredImage } from '../image/ensure.js';
 import type { JobInputs } from '../inputs.js';
 import type { Logger } from '../log.js';
-import { writeCaDir, type CaDir } from '../sandbox/ca.js';
 import type { SandboxEngine } from '../sandbox/docker.js';
 import { Sandbox, type ExecResult } from '../sandbox/lifecycle.js';
-import { runtimeDir } from '../sandbox/run.js';
-import { seccompArchOf } from '../sandbox/seccomp.js';
+import { hostSpecInput, openHostSide, type HostSide } from '../sandbox/host-side.js';
 import { resourcesFromBlueprint } from '../sandbox/resources.js';
-import { EGRESS_SOCKET_NAME } from '../sandbox/spec.js';
 import { Capture } from './capture.js';
 import { collectChanges, type Changes } from './changes.js';
 import { Phases } from './phases.js';
@@ -98,10 +95,8 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
   let image: EnsuredImage | undefined;
   let policy: LoadedJobPolicy | undefined;
   let gateway: GatewayService | undefined;
-  let egress: EgressService | undefined;
-  let ca: CaDir | undefined;
+  let host: HostSide<EgressService> | undefined;
   let sandbox: Sandbox | undefined;
-  let socketDir: string | undefined;
   let agentDir: string | undefined;
   let agent: ExecResult | undefined;
   let envelope: AgentEnvelope | undefined;
@@ -152,9 +147,9 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
 
     await phases.run('services', 'Gateway and egress proxy: start', async () => {
       gateway = await ports.startGateway(inputs, bp, { audit, redactor: deps.redactor, logger });
-      socketDir = await mkdtemp(join(tmpdir(), 'nemoclaw-sock-'));
-      egress = await ports.startEgress(join(socketDir, EGRESS_SOCKET_NAME), pol, gateway, { audit, logger });
-      if (egress.caCertPem) ca = await writeCaDir(egress.caCertPem);
+      host = await openHostSide((socketPath) =>
+        ports.startEgress(socketPath, pol, gateway!, { audit, logger }),
+      );
       agentDir = await mkdtemp(join(tmpdir(), 'nemoclaw-agent-'));
       for (const [name, content] of Object.entries(ports.agentConfigFiles(gateway, inputs))) {
         await writeFile(join(agentDir, name), content, { mode: 0o644 });
@@ -162,7 +157,10 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
       await chmod(agentDir, 0o755);
     });
 
-    const owner = await stat(inputs.workspace);
+    const hostParts = await hostSpecInput(host!, {
+      path: inputs.workspace,
+      readOnly: inputs.workspaceAccess === 'read-only' || pol.workspaceReadOnly,
+    });
     sandbox = await phases.run('sandbox', 'Sandbox: start', () =>
       Sandbox.start(
         { engine: deps.engine, audit, logger },
@@ -170,17 +168,8 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
           image: image!.tag,
           job: { jobId, runId: deps.runId, blueprint: `${bp.name}@${bp.version}`, createdAt: new Date() },
           resources: resourcesFromBlueprint(bp.spec.resources),
-          workspace: {
-            hostPath: inputs.workspace,
-            uid: owner.uid,
-            gid: owner.gid,
-            readOnly: inputs.workspaceAccess === 'read-only' || pol.workspaceReadOnly,
-          },
-          socketDir: socketDir!,
-          runtimeDir: runtimeDir(),
-          arch: seccompArchOf(process.arch),
+          ...hostParts,
           agentConfigDir: agentDir!,
-          ...(ca ? { caDir: ca.dir } : {}),
         },
         deps.signal,
       ),
@@ -245,14 +234,13 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
   } finally {
     await phases.run('teardown', 'Teardown', async () => {
       await sandbox?.close();
-      await egress?.close().catch((e: unknown) => logger.warn(`egress proxy: ${describeError(e)}`));
+      await host?.close((e) => logger.warn(`egress proxy: ${describeError(e)}`));
       await gateway?.close().catch((e: unknown) => logger.warn(`gateway: ${describeError(e)}`));
-      await ca?.dispose();
-      for (const dir of [socketDir, agentDir]) if (dir) await rm(dir, { recursive: true, force: true });
+      if (agentDir) await rm(agentDir, { recursive: true, force: true });
     });
   }
 
-  const report = egress?.report() ?? { hosts: [], denials: 0, suggestedPatch: undefined };
+  const report = host?.egress.report() ?? { hosts: [], denials: 0, suggestedPatch: undefined };
   const usage = gateway?.usage() ?? { requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, byModel: [] };
   const { status, reason } = decideStatus({
     agentExitCode: agent?.exitCode ?? null,

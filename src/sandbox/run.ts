@@ -1,16 +1,12 @@
-// One command in a fresh sandbox, start to finish: socket dir, egress proxy,
-// CA files, sandbox, the command, then teardown in reverse order, always.
-// `nemoclaw exec` is this; the job runner uses the same pieces around the agent.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// One command in a fresh sandbox, start to finish: the host side (socket dir,
+// egress proxy, CA files), the sandbox, the command, then teardown in reverse
+// order, always. `nemoclaw exec` is this; the job runner uses the same host
+// side around the agent.
 import type { Writable } from 'node:stream';
-import { assetPath } from '../paths.js';
-import { writeCaDir, type CaDir } from './ca.js';
 import type { StartEgress } from './egress-port.js';
+import { hostSpecInput, openHostSide } from './host-side.js';
 import { Sandbox, type ExecResult, type SandboxDeps } from './lifecycle.js';
-import { seccompArchOf } from './seccomp.js';
-import type { SandboxJob, SandboxResources, SandboxSpecInput } from './spec.js';
+import type { SandboxJob, SandboxResources } from './spec.js';
 
 export interface RunInSandboxOptions {
   image: string;
@@ -28,36 +24,25 @@ export interface RunInSandboxOptions {
   signal?: AbortSignal;
 }
 
-/** The runtime assets (forwarder) shipped with the package. */
-export const runtimeDir = (): string => assetPath('src', 'sandbox', 'runtime');
-
 export async function runInSandbox(deps: SandboxDeps, opts: RunInSandboxOptions): Promise<ExecResult> {
-  const owner = await stat(opts.workspace);
-  const socketDir = await mkdtemp(join(tmpdir(), 'nemoclaw-sock-'));
-  let ca: CaDir | undefined;
-  let egress: Awaited<ReturnType<StartEgress>> | undefined;
+  const host = await openHostSide(opts.startEgress);
   let sandbox: Sandbox | undefined;
   try {
-    egress = await opts.startEgress(socketDir);
-    if (egress.caCertPem) ca = await writeCaDir(egress.caCertPem);
-    const input: SandboxSpecInput = {
-      image: opts.image,
-      job: opts.job,
-      resources: opts.resources,
-      workspace: {
-        hostPath: opts.workspace,
-        uid: owner.uid,
-        gid: owner.gid,
-        readOnly: opts.readOnlyWorkspace === true,
+    sandbox = await Sandbox.start(
+      deps,
+      {
+        image: opts.image,
+        job: opts.job,
+        resources: opts.resources,
+        ...(await hostSpecInput(host, {
+          path: opts.workspace,
+          readOnly: opts.readOnlyWorkspace === true,
+        })),
+        ...(opts.tmpExec ? { tmpExec: true } : {}),
+        ...(opts.extraEnv ? { extraEnv: opts.extraEnv } : {}),
       },
-      socketDir,
-      runtimeDir: runtimeDir(),
-      arch: seccompArchOf(process.arch),
-      ...(ca ? { caDir: ca.dir } : {}),
-      ...(opts.tmpExec ? { tmpExec: true } : {}),
-      ...(opts.extraEnv ? { extraEnv: opts.extraEnv } : {}),
-    };
-    sandbox = await Sandbox.start(deps, input, opts.signal);
+      opts.signal,
+    );
     return await sandbox.exec(opts.cmd, {
       stdout: opts.stdout,
       stderr: opts.stderr,
@@ -66,9 +51,7 @@ export async function runInSandbox(deps: SandboxDeps, opts: RunInSandboxOptions)
     });
   } finally {
     await sandbox?.close();
-    await egress?.close().catch(() => undefined);
-    await ca?.dispose();
-    await rm(socketDir, { recursive: true, force: true });
+    await host.close();
   }
 }
 
