@@ -86,6 +86,8 @@ interface Side {
   /** CPU time (user + system) the process has used so far, in µs. */
   cpu(): Promise<number>;
   stop(): void;
+  /** Settles when the process has exited. */
+  exited: Promise<void>;
 }
 
 const ROLE_ARG = '--bench-role';
@@ -99,8 +101,11 @@ function inProcess(role: Role): Promise<Side> {
       child.once('message', (m) => resolve(m as number));
       child.send('cpu');
     });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    child.once('message', (url) => resolve({ url: url as string, cpu, stop: () => child.kill() }));
+    // A clean exit (not a signal), so --cpu-prof gets to write the child's profile.
+    const stop = () => child.send('exit');
+    child.once('message', (url) => resolve({ url: url as string, cpu, stop, exited }));
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${role.role} exited with ${code}`)));
   });
@@ -108,7 +113,8 @@ function inProcess(role: Role): Promise<Side> {
 
 async function roleMain(role: Role): Promise<void> {
   const url = role.role === 'upstream' ? await upstreamMain() : await gatewayMain(role.upstream, role.token);
-  process.on('message', () => {
+  process.on('message', (m) => {
+    if (m === 'exit') process.exit(0);
     const u = process.cpuUsage();
     process.send!(u.user + u.system);
   });
@@ -223,6 +229,7 @@ async function main(): Promise<void> {
   agent.destroy();
   upstream.stop();
   gateway.stop();
+  await Promise.all([upstream.exited, gateway.exited]);
   process.exit(0);
 }
 
