@@ -209,6 +209,34 @@ describe('streaming', () => {
     await waitFor(() => gw.audit.of('inference').length === 1);
     expect(gw.audit.of('inference')[0]!.outcome).toBe('client_closed');
   });
+  test('client disconnect before the upstream answers (non-streaming) aborts the upstream request, no retry', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((r) => (upstreamClosed = r));
+    let arrived!: () => void;
+    const reached = new Promise<void>((r) => (arrived = r));
+    const up = await upstream((req, res) => {
+      res.on('close', () => upstreamClosed());
+      req.socket.on('close', () => upstreamClosed());
+      arrived();
+      // …and never answers: a long generation the client gave up on.
+    });
+    const gw = await gateway(oneRoute(up.baseUrl));
+    const ctl = new AbortController();
+    const res = fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.token}` },
+      body: JSON.stringify(chat),
+      signal: ctl.signal,
+    });
+    await reached;
+    ctl.abort();
+    await expect(res).rejects.toThrow();
+    await closed;
+    await waitFor(() => gw.audit.of('inference').length === 1);
+    expect(gw.audit.of('inference')[0]!.outcome).toBe('client_closed');
+    expect(up.seen).toHaveLength(1);
+    expect(gw.sleeps).toHaveLength(0);
+  });
 });
 
 describe('budgets', () => {

@@ -32,7 +32,7 @@ import {
   type RetryPolicy,
 } from './retry.js';
 import { DEFAULT_MODEL_ALIAS, resolveRoute, type Route, type RoutesConfig } from './routes.js';
-import { createAgents, sendUpstream, type Agents, type Attempt } from './upstream.js';
+import { createAgents, sendUpstream, type Agents, type Attempt, type UpstreamBody } from './upstream.js';
 import { SseUsageReader, addUsageFrom, emptyCount, type TokenCount } from './usage.js';
 
 /** Opt-in stream with request bodies; never written unless `recordPrompts`. */
@@ -91,8 +91,8 @@ interface CallContext {
   requestBytes: number;
   headers: IncomingHttpHeaders;
   clientGone: boolean;
-  /** Aborts the upstream request in flight when the client goes away. */
-  abort: AbortController;
+  /** The upstream call in flight, aborted when the client goes away. */
+  current: UpstreamBody | undefined;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -221,12 +221,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       requestBytes: raw.length,
       headers: req.headers,
       clientGone: false,
-      abort: new AbortController(),
+      current: undefined,
     };
     res.on('close', () => {
       if (res.writableFinished) return;
       ctx.clientGone = true;
-      ctx.abort.abort();
+      ctx.current?.abort();
     });
     await forward(ctx, route, res);
   }
@@ -246,13 +246,26 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const chain = fallbackChain(first);
     let retries = 0;
     let last: { route: Route; attempt: Attempt } | undefined;
+    // The client left before any answer: no retry, but the call is still
+    // audited and counted (the upstream may have spent tokens on it).
+    const gone = (route: Route) =>
+      emitCall(route, {
+        api: ctx.api,
+        status: 'client_closed',
+        started: ctx.started,
+        ttft: undefined,
+        count: emptyCount(),
+        retries,
+        outcome: 'client_closed',
+        requestBytes: ctx.requestBytes,
+      });
     for (let ri = 0; ri < chain.length; ri++) {
       const route = chain[ri]!;
       const payload = upstreamBody(ctx, route);
       const url = upstreamUrl(route.baseUrl!, ctx.path);
       const headers = upstreamHeaders(route, ctx.headers, payload.length);
       for (let attemptNo = 0; attemptNo <= policy.retries; attemptNo++) {
-        if (ctx.clientGone) return;
+        if (ctx.clientGone) return gone(last?.route ?? route);
         if (last) {
           retries += 1;
           const after = last.attempt.ok
@@ -262,18 +275,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           logger.debug(
             `gateway: ${describe(last.attempt)} from route "${last.route.name}"; trying route "${route.name}" in ${wait} ms`,
           );
-          if (last.attempt.ok) last.attempt.res.body.resume();
+          if (last.attempt.ok) last.attempt.res.body.discard();
           if (attemptNo > 0 || last.route === route) await sleep(wait);
-          if (ctx.clientGone) return;
+          if (ctx.clientGone) return gone(route);
         }
-        const attempt = await sendUpstream(
-          url,
-          headers,
-          payload,
-          agents,
-          limits.idleTimeoutMs,
-          ctx.abort.signal,
-        );
+        const call = sendUpstream(url, headers, payload, agents, limits.idleTimeoutMs);
+        ctx.current = call;
+        const attempt = await call.attempt;
+        if (ctx.clientGone) {
+          call.abort();
+          return gone(route);
+        }
         const retryable = attempt.ok ? isRetryableStatus(attempt.res.statusCode) : true;
         const moreHere = attemptNo < policy.retries;
         const moreRoutes = ri < chain.length - 1;
@@ -358,56 +370,66 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         const reader = new SseUsageReader();
         res.writeHead(status, clientHeaders(upHeaders));
         res.flushHeaders();
-        up.on('data', (chunk: Buffer) => {
-          ttft ??= performance.now() - ctx.started;
-          bytes += chunk.length;
-          if (bytes > limits.maxResponseBytes) {
-            up.destroy();
-            res.destroy();
-            return finish('response_too_large', reader.count);
-          }
-          reader.push(chunk);
-          if (!res.write(scrub(chunk, route))) {
-            up.pause();
-            res.once('drain', () => up.resume());
-          }
-        });
-        up.on('end', () => {
-          reader.end();
-          res.end();
-          finish('ok', reader.count);
-        });
-        up.on('error', () => {
-          res.destroy();
-          finish('upstream_aborted', reader.count);
-        });
         res.on('close', () => finish('client_closed', reader.count));
+        up.consume({
+          data(chunk) {
+            if (finished) return;
+            ttft ??= performance.now() - ctx.started;
+            bytes += chunk.length;
+            if (bytes > limits.maxResponseBytes) {
+              res.destroy();
+              finish('response_too_large', reader.count);
+              return up.abort(new Error('response too large'));
+            }
+            reader.push(chunk);
+            if (!res.write(scrub(chunk, route))) {
+              up.pause();
+              res.once('drain', () => up.resume());
+            }
+          },
+          end() {
+            reader.end();
+            res.end();
+            finish('ok', reader.count);
+          },
+          error() {
+            res.destroy();
+            finish('upstream_aborted', reader.count);
+          },
+        });
         return;
       }
       const chunks: Buffer[] = [];
-      up.on('data', (chunk: Buffer) => {
-        ttft ??= performance.now() - ctx.started;
-        bytes += chunk.length;
-        if (bytes > limits.maxResponseBytes) {
-          up.destroy();
-          sendError(
-            res,
-            502,
-            'response_too_large',
-            `upstream response over ${limits.maxResponseBytes} bytes`,
-          );
-          return finish('response_too_large', emptyCount());
-        }
-        chunks.push(chunk);
+      up.consume({
+        data(chunk) {
+          if (finished) return;
+          ttft ??= performance.now() - ctx.started;
+          bytes += chunk.length;
+          if (bytes > limits.maxResponseBytes) {
+            sendError(
+              res,
+              502,
+              'response_too_large',
+              `upstream response over ${limits.maxResponseBytes} bytes`,
+            );
+            finish('response_too_large', emptyCount());
+            return up.abort(new Error('response too large'));
+          }
+          chunks.push(chunk);
+        },
+        error() {
+          if (finished) return;
+          sendError(res, 502, 'upstream_aborted', 'upstream closed the connection mid-response');
+          finish('upstream_aborted', emptyCount());
+        },
+        end() {
+          if (finished) return;
+          completeJson(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes));
+        },
       });
-      up.on('error', () => {
-        if (finished) return;
-        sendError(res, 502, 'upstream_aborted', 'upstream closed the connection mid-response');
-        finish('upstream_aborted', emptyCount());
-      });
-      up.on('end', () => {
-        if (finished) return;
-        const payload = scrub(Buffer.concat(chunks), route);
+      // A declaration, hoisted: consume() may deliver the end at once.
+      function completeJson(body: Buffer): void {
+        const payload = scrub(body, route);
         const count = emptyCount();
         const isJson = String(upHeaders['content-type'] ?? '').includes('json');
         if (isJson || (status >= 200 && status < 300)) {
@@ -428,7 +450,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         res.writeHead(status, { ...clientHeaders(upHeaders), 'content-length': payload.length });
         res.end(payload);
         finish(status < 400 ? 'ok' : 'upstream_error', count);
-      });
+      }
     });
   }
 
