@@ -8,6 +8,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { Agent as UndiciAgent } from 'undici';
 import { startGateway } from '../src/gateway/server.js';
 
 const TTFT_SAMPLES = 400;
@@ -28,7 +29,10 @@ const body = JSON.stringify({
 });
 const streamBody = JSON.stringify({ ...JSON.parse(body), stream: true });
 
-type Role = { role: 'upstream' } | { role: 'gateway'; upstream: string; token: string };
+type Role =
+  | { role: 'upstream' }
+  | { role: 'gateway'; upstream: string; token: string }
+  | { role: 'bare-proxy'; upstream: string };
 
 async function upstreamMain(): Promise<string> {
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
@@ -54,6 +58,46 @@ async function upstreamMain(): Promise<string> {
       const delay = Number(/"bench_delay_ms":(\d+)/.exec(Buffer.concat(chunks).toString())?.[1] ?? 0);
       if (delay > 0) setTimeout(answer, delay);
       else answer();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * The floor for any Node proxy: one HTTP server, one undici client, bytes
+ * copied through and nothing else (no auth, no JSON, no audit). What the
+ * gateway costs above this is its own work; this much is the hop itself.
+ */
+async function bareProxyMain(upstream: string): Promise<string> {
+  const dispatcher = new UndiciAgent({ connections: 256, pipelining: 1 });
+  const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const got: Buffer[] = [];
+      let status = 502;
+      dispatcher.dispatch(
+        {
+          origin: upstream,
+          path: req.url!,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+          body,
+        },
+        {
+          onRequestStart: () => undefined,
+          onResponseStart: (_c, code) => void (status = code),
+          onResponseData: (_c, chunk) => void got.push(chunk),
+          onResponseEnd: () => {
+            const out = Buffer.concat(got);
+            res.writeHead(status, { 'content-type': 'application/json', 'content-length': out.length });
+            res.end(out);
+          },
+          onResponseError: () => res.destroy(),
+        },
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -112,7 +156,12 @@ function inProcess(role: Role): Promise<Side> {
 }
 
 async function roleMain(role: Role): Promise<void> {
-  const url = role.role === 'upstream' ? await upstreamMain() : await gatewayMain(role.upstream, role.token);
+  const url =
+    role.role === 'upstream'
+      ? await upstreamMain()
+      : role.role === 'bare-proxy'
+        ? await bareProxyMain(role.upstream)
+        : await gatewayMain(role.upstream, role.token);
   process.on('message', (m) => {
     if (m === 'exit') process.exit(0);
     const u = process.cpuUsage();
@@ -183,9 +232,15 @@ async function measured(url: string, sides: Side[], upstreamDelayMs = 0) {
   // Every process (load generator included) runs optimised code before the clock starts.
   await throughput(url, upstreamDelayMs, WARMUP_MS);
   const before = await Promise.all(sides.map((s) => s.cpu()));
+  const own = process.cpuUsage();
   const t = await throughput(url, upstreamDelayMs);
+  const ownUsed = process.cpuUsage(own);
   const after = await Promise.all(sides.map((s) => s.cpu()));
-  return { rps: t.rps, cpuPerCall: after.map((a, i) => (a - before[i]!) / t.calls) };
+  return {
+    rps: t.rps,
+    cpuPerCall: after.map((a, i) => (a - before[i]!) / t.calls),
+    loadgenPerCall: (ownUsed.user + ownUsed.system) / t.calls,
+  };
 }
 
 async function main(): Promise<void> {
@@ -195,6 +250,9 @@ async function main(): Promise<void> {
   const gatewayTtft = await ttft(gateway.url);
   const direct = await measured(upstream.url, [upstream, gateway]);
   const through = await measured(gateway.url, [upstream, gateway]);
+  const bare = await inProcess({ role: 'bare-proxy', upstream: upstream.url });
+  const bareProxy = await measured(bare.url, [upstream, bare]);
+  bare.stop();
   const directRps = direct.rps;
   const gatewayRps = through.rps;
   // A model answers in hundreds of milliseconds; with that service time
@@ -215,7 +273,14 @@ async function main(): Promise<void> {
     cpu_us_per_call: {
       upstream: Math.round(through.cpuPerCall[0]!),
       gateway: Math.round(through.cpuPerCall[1]!),
+      // The load generator (node:http client) pays per call too; on a machine
+      // where all three share the cores, the best ratio is about
+      // (loadgen + upstream) / (loadgen + upstream + gateway).
+      loadgen: Math.round(through.loadgenPerCall),
+      // A do-nothing Node proxy (server + undici, bytes through): the floor.
+      bare_proxy: Math.round(bareProxy.cpuPerCall[1]!),
     },
+    rps_ratio_bare_proxy: round(bareProxy.rps / directRps),
     rps_ratio_with_slow_upstream: round(slowGatewayRps / slowDirectRps),
     slow_upstream_ms: SLOW_UPSTREAM_MS,
     rps_slow_upstream: { direct: Math.round(slowDirectRps), gateway: Math.round(slowGatewayRps) },
