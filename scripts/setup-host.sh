@@ -51,4 +51,15 @@ for pair in "test:$NEMOCLAW_TEST_IMAGE" "sandbox:$NEMOCLAW_AGENT_IMAGE"; do
     $SUDO env NEMOCLAW_IMAGE_STAMP="$stamp" bash scripts/build-image.sh "$bp" "$variant" "$tag" >/dev/null
   fi
 done
+# gVisor, for sandbox-runtime: runsc. Debian packages it; where it is missing (Ubuntu), the
+# runsc tests skip. `onboard --register-gvisor` merges it into daemon.json and reloads the engine.
+if ! command -v runsc >/dev/null; then
+  { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends runsc ||
+    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends runsc; }; } >/dev/null 2>&1 ||
+    say "gVisor (runsc) is not installable here: the sandbox-runtime runsc tests will be skipped"
+fi
+if command -v runsc >/dev/null; then
+  $SUDO env PATH="$PATH" node dist/cli/index.js onboard --register-gvisor >/tmp/nemoclaw-onboard.log 2>&1 ||
+    say "onboard reported a problem (see /tmp/nemoclaw-onboard.log)"
+fi
 say "ready: node $(node --version), docker $(docker version -f '{{.Server.Version}}')"

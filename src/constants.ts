@@ -27,6 +27,7 @@ export enum Input {
   AuditArtifactName = 'audit-artifact-name',
   ReplayScript = 'replay-script',
   RecordPrompts = 'record-prompts',
+  SandboxRuntime = 'sandbox-runtime',
 }
 
 export enum Output {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Input } from './constants.js';
 import { UserError } from './errors.js';
 import { assetPath } from './paths.js';
+import type { SandboxRuntime } from './sandbox/gvisor.js';
 
 // Every input of the action (and every flag of `nemoclaw run`) goes through
 // this one parser, once; the job code only ever sees a JobInputs.
@@ -70,6 +71,8 @@ export interface JobInputs {
   replayScript: string | undefined;
   /** Write request bodies (prompts) to the audit log: opt-in, they carry workspace content. */
   recordPrompts: boolean;
+  /** runc (the engine's default) or runsc (gVisor: a user-space kernel between the agent and the host). */
+  sandboxRuntime: SandboxRuntime;
 }
 
 /** Reads one raw input: the action passes core.getInput, the CLI its flags. Empty string = not set. */
@@ -83,6 +86,7 @@ const defaults: Partial<Record<Input, string>> = {
   [Input.UploadAudit]: 'true',
   [Input.AuditArtifactName]: 'nemoclaw-audit',
   [Input.RecordPrompts]: 'false',
+  [Input.SandboxRuntime]: 'runc',
 };
 
 function field<T>(
@@ -243,6 +247,12 @@ export function parseInputs(source: InputSource, env: NodeJS.ProcessEnv, cwd = p
     auditArtifactName: artifactName,
     replayScript: replayScript ? resolveReplayScript(replayScript, workspace) : undefined,
     recordPrompts: field(source, Input.RecordPrompts, bool(Input.RecordPrompts), 'use true or false.')!,
+    sandboxRuntime: field(
+      source,
+      Input.SandboxRuntime,
+      z.enum(['runc', 'runsc'], { message: `input "${Input.SandboxRuntime}" must be runc or runsc` }),
+      'use runc (default) or runsc (gVisor, when the engine has it registered).',
+    )!,
   };
 }
 

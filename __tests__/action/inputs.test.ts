@@ -28,6 +28,7 @@ describe('parseInputs', () => {
       keys: {},
       fallback: undefined,
       recordPrompts: false,
+      sandboxRuntime: 'runc',
     });
   });
 
@@ -174,6 +175,12 @@ describe('parseInputs', () => {
       },
       /must be a URL/,
       'input "fallback-base-url"',
+    ],
+    [
+      'unknown sandbox runtime',
+      { [Input.Task]: 'a', [Input.SandboxRuntime]: 'kata' },
+      /runc or runsc/,
+      'input "sandbox-runtime"',
     ],
     [
       'bad record-prompts',

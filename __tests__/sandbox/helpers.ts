@@ -9,6 +9,7 @@ import { MemoryAuditSink } from '../../src/audit/events.js';
 import { silentLogger } from '../../src/log.js';
 import { assetPath } from '../../src/paths.js';
 import { DockerodeEngine } from '../../src/sandbox/docker.js';
+import type { SandboxRuntime } from '../../src/sandbox/gvisor.js';
 import { Sandbox, type ExecResult } from '../../src/sandbox/lifecycle.js';
 import { seccompArchOf } from '../../src/sandbox/seccomp.js';
 import { DEFAULT_RESOURCES, EGRESS_SOCKET_NAME, type SandboxSpecInput } from '../../src/sandbox/spec.js';
@@ -62,6 +63,7 @@ export interface TestSandboxOptions {
   socketDir?: string;
   caDir?: string;
   image?: string;
+  runtime?: SandboxRuntime;
 }
 
 export async function startTestSandbox(
@@ -97,6 +99,7 @@ export async function startTestSandbox(
     arch: seccompArchOf(process.arch),
     ...(opts.caDir ? { caDir: opts.caDir } : {}),
     ...(opts.extraEnv ? { extraEnv: opts.extraEnv } : {}),
+    ...(opts.runtime ? { runtime: opts.runtime } : {}),
   };
   const sandbox = await Sandbox.start({ engine, audit, logger: silentLogger }, input);
   const run = async (cmd: string[] | string, o: { timeoutMs?: number; signal?: AbortSignal } = {}) => {

@@ -61,7 +61,7 @@ describe('container spec', () => {
     ['no restarts', (s) => s.HostConfig!.RestartPolicy, { Name: 'no' }],
     ['no legacy binds', (s) => s.HostConfig!.Binds, []],
     ['bounded logs', (s) => s.HostConfig!.LogConfig?.Config?.['max-size'], '1m'],
-    ['works in the workspace', (s) => s.WorkingDir, '/sandbox/workspace'],
+    ['main process starts in / (execs set the workspace)', (s) => s.WorkingDir, '/'],
     [
       'forwarder is the main process',
       (s) => [...(s.Entrypoint as string[]), ...(s.Cmd as string[])],

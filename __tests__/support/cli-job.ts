@@ -23,7 +23,8 @@ export function workspace(): string {
 export interface Run {
   code: number | null;
   out: string;
-  result: { status: string; reason: string; jobId: string; auditDir: string } | undefined;
+  result:
+    { status: string; reason: string; jobId: string; auditDir: string; changedFiles: string[] } | undefined;
 }
 
 export function run(

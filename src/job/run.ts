@@ -170,6 +170,7 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
           resources: resourcesFromBlueprint(bp.spec.resources),
           ...hostParts,
           agentConfigDir: agentDir!,
+          runtime: inputs.sandboxRuntime,
         },
         deps.signal,
       ),

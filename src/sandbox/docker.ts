@@ -42,7 +42,11 @@ export interface SandboxEngine {
   kill(id: string): Promise<void>;
   remove(id: string): Promise<void>;
   list(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  /** The OCI runtimes the engine knows, with the arguments each is registered with. */
+  runtimes(): Promise<RegisteredRuntimes>;
 }
+
+export type RegisteredRuntimes = Record<string, { args: string[] }>;
 
 // 304 (already stopped) and 404 (already gone) are the outcomes we wanted.
 function ignoreGone(err: unknown): void {
@@ -56,6 +60,15 @@ export class DockerodeEngine implements SandboxEngine {
 
   async create(spec: ContainerCreateOptions): Promise<string> {
     return (await this.docker.createContainer(spec)).id;
+  }
+
+  async runtimes(): Promise<RegisteredRuntimes> {
+    const info = (await this.docker.info()) as {
+      Runtimes?: Record<string, { runtimeArgs?: string[] }>;
+    };
+    return Object.fromEntries(
+      Object.entries(info.Runtimes ?? {}).map(([name, r]) => [name, { args: r.runtimeArgs ?? [] }]),
+    );
   }
 
   async start(id: string): Promise<void> {

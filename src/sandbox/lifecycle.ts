@@ -6,9 +6,12 @@ import { chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { AuditStream, OcsfClass, type AuditSink } from '../audit/events.js';
+import { SandboxPaths } from '../constants.js';
+import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SandboxEngine } from './docker.js';
 import { checkExtraEnv } from './env.js';
+import { GVISOR_DAEMON_JSON, runtimeProblem } from './gvisor.js';
 import { buildContainerSpec, EGRESS_SOCKET_NAME, execUser, type SandboxSpecInput } from './spec.js';
 
 export type Phase = 'create' | 'start' | 'exec' | 'stop' | 'remove';
@@ -58,12 +61,25 @@ export class Sandbox {
 
   /** Creates and starts a sandbox; resolves once its forwarder listens on 127.0.0.1:3128. */
   static async start(deps: SandboxDeps, input: SandboxSpecInput, signal?: AbortSignal): Promise<Sandbox> {
+    if (input.runtime === 'runsc') {
+      const problem = runtimeProblem(input.runtime, await deps.engine.runtimes());
+      if (problem) {
+        throw new UserError(`${problem}.`, {
+          where: 'input "sandbox-runtime"',
+          fix:
+            'install gVisor (apt-get install runsc) and run `sudo nemoclaw onboard --register-gvisor` ' +
+            `(it merges ${GVISOR_DAEMON_JSON} into /etc/docker/daemon.json and reloads the engine); ` +
+            'or use sandbox-runtime: runc.',
+        });
+      }
+    }
     await prepareSocketDir(input.socketDir);
     const spec = buildContainerSpec(input);
     const id = await timed(deps, input.job.jobId, 'create', () => deps.engine.create(spec), {
       image: input.image,
       user: execUser(input),
       workspace_read_only: input.workspace.readOnly,
+      runtime: input.runtime ?? 'runc',
     });
     const sandbox = new Sandbox(id, input.job.jobId, execUser(input), deps);
     try {
@@ -112,7 +128,7 @@ export class Sandbox {
           stdout: opts.stdout,
           stderr: opts.stderr,
           ...(opts.env ? { env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
-          ...(opts.workdir ? { workdir: opts.workdir } : {}),
+          workdir: opts.workdir ?? SandboxPaths.Workspace,
         });
       }
     } catch (err) {

@@ -4,6 +4,7 @@
 // side around the agent.
 import type { Writable } from 'node:stream';
 import type { StartEgress } from './egress-port.js';
+import type { SandboxRuntime } from './gvisor.js';
 import { hostSpecInput, openHostSide } from './host-side.js';
 import { Sandbox, type ExecResult, type SandboxDeps } from './lifecycle.js';
 import type { SandboxJob, SandboxResources } from './spec.js';
@@ -15,6 +16,7 @@ export interface RunInSandboxOptions {
   workspace: string;
   readOnlyWorkspace?: boolean;
   tmpExec?: boolean;
+  runtime?: SandboxRuntime;
   extraEnv?: Record<string, string>;
   startEgress: StartEgress;
   cmd: string[];
@@ -39,6 +41,7 @@ export async function runInSandbox(deps: SandboxDeps, opts: RunInSandboxOptions)
           readOnly: opts.readOnlyWorkspace === true,
         })),
         ...(opts.tmpExec ? { tmpExec: true } : {}),
+        ...(opts.runtime ? { runtime: opts.runtime } : {}),
         ...(opts.extraEnv ? { extraEnv: opts.extraEnv } : {}),
       },
       opts.signal,

@@ -3,6 +3,7 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { Label, SANDBOX_GID, SANDBOX_UID, SandboxPaths } from '../constants.js';
 import { buildSandboxEnv, CA_DIR_IN_SANDBOX, PROXY_PORT } from './env.js';
+import type { SandboxRuntime } from './gvisor.js';
 import { buildSeccompProfile, type SeccompArch } from './seccomp.js';
 
 /** Inside the sandbox: the host-side sockets (egress proxy, gateway), read-only. */
@@ -68,8 +69,8 @@ export interface SandboxSpecInput {
   tmpExec?: boolean;
   extraEnv?: Record<string, string>;
   arch: SeccompArch;
-  /** `runsc` (gVisor) when registered in the daemon; default runc. */
-  runtime?: 'runc' | 'runsc';
+  /** `runsc` (gVisor, checked in gvisor.ts) or the engine's default, runc. */
+  runtime?: SandboxRuntime;
 }
 
 const MiB = 1024 * 1024;
@@ -151,7 +152,9 @@ export function buildContainerSpec(input: SandboxSpecInput): ContainerCreateOpti
     Image: input.image,
     User: FORWARDER_USER,
     Hostname: 'sandbox',
-    WorkingDir: SandboxPaths.Workspace,
+    // The main process (the forwarder, as nobody) cannot enter the user's 0700
+    // home, and gVisor refuses to start it there; every exec sets the workspace.
+    WorkingDir: '/',
     Env: buildSandboxEnv({ withCa: input.caDir !== undefined, extra: input.extraEnv ?? {} }),
     // The forwarder is the main process: it keeps the container alive between execs and
     // is the only bridge from 127.0.0.1:3128 to the host proxy's socket.

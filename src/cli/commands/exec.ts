@@ -16,6 +16,7 @@ import { DockerodeEngine } from '../../sandbox/docker.js';
 import type { EgressProxy } from '../../egress/proxy.js';
 import { loadPolicies } from '../../policy/load.js';
 import { DENY_ALL_POLICY, policyEgress } from '../../sandbox/egress-port.js';
+import type { SandboxRuntime } from '../../sandbox/gvisor.js';
 import { resourcesFromBlueprint } from '../../sandbox/resources.js';
 import { exitCodeOf, runInSandbox } from '../../sandbox/run.js';
 import { DEFAULT_RESOURCES } from '../../sandbox/spec.js';
@@ -33,6 +34,7 @@ interface ExecFlags {
   timeout?: string;
   readOnly?: boolean;
   tmpExec?: boolean;
+  sandboxRuntime?: SandboxRuntime;
   verbose?: boolean;
 }
 
@@ -75,6 +77,12 @@ export const registerExec: RegisterCommand = (program: Command) => {
     .addOption(new Option('--workspace <dir>', 'directory mounted at /sandbox/workspace').default('.'))
     .addOption(new Option('--read-only', 'mount the workspace read-only (review jobs)'))
     .addOption(new Option('--tmp-exec', 'allow executing files from /tmp'))
+    .addOption(
+      new Option('--sandbox-runtime <runtime>', 'runsc runs the sandbox under gVisor').choices([
+        'runc',
+        'runsc',
+      ]),
+    )
     .addOption(new Option('--audit-dir <dir>', 'write the audit log (JSON Lines + manifest) here'))
     .addOption(new Option('--timeout <seconds>', 'kill the command and the sandbox after this long'))
     .addOption(new Option('-v, --verbose', 'log each phase'))
@@ -125,6 +133,7 @@ export async function execCommand(cmd: string[], flags: ExecFlags): Promise<numb
         workspace: resolve(flags.workspace),
         readOnlyWorkspace: flags.readOnly === true,
         tmpExec: flags.tmpExec === true,
+        ...(flags.sandboxRuntime ? { runtime: flags.sandboxRuntime } : {}),
         startEgress,
         cmd,
         stdout: process.stdout,

@@ -8,6 +8,9 @@ import { describeError } from '../../errors.js';
 import { defaultLocalCacheDir, LocalImageCache } from '../../image/cache.js';
 import { ensureImage } from '../../image/ensure.js';
 import { runnerFacts } from '../../job/context.js';
+import { DockerodeEngine } from '../../sandbox/docker.js';
+import { runtimeProblem } from '../../sandbox/gvisor.js';
+import { DAEMON_JSON, registerGvisor } from '../../sandbox/gvisor-host.js';
 import { terminalLogger } from '../logger.js';
 
 interface Check {
@@ -28,7 +31,11 @@ export function registerOnboard(program: Command): void {
     .command('onboard')
     .argument('[ref]', 'blueprint to check against', DEFAULT_BLUEPRINT_REF)
     .description('Check this host (Docker, CPU, memory, disk, architecture) and prepare the sandbox image.')
-    .action(async (ref: string) => {
+    .option(
+      '--register-gvisor',
+      `register gVisor (runsc) in ${DAEMON_JSON} for sandbox-runtime: runsc (root)`,
+    )
+    .action(async (ref: string, opts: { registerGvisor?: boolean }) => {
       const logger = terminalLogger();
       const checks: Check[] = [];
       const report = () => process.stdout.write(checks.map(line).join('\n') + '\n');
@@ -47,6 +54,27 @@ export function registerOnboard(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      if (opts.registerGvisor) {
+        try {
+          const changed = registerGvisor();
+          checks.push({
+            ok: true,
+            what: changed
+              ? `gVisor registered in ${DAEMON_JSON}; the engine reloaded it`
+              : `gVisor already registered in ${DAEMON_JSON}`,
+          });
+        } catch (err) {
+          checks.push({ ok: false, what: describeError(err) });
+        }
+      }
+      // Optional: only jobs with sandbox-runtime: runsc need it, so it never fails onboarding.
+      const gvisor = runtimeProblem('runsc', await new DockerodeEngine(docker).runtimes());
+      checks.push({
+        ok: true,
+        what: gvisor
+          ? `gVisor not available (${gvisor}): sandbox-runtime runsc needs \`nemoclaw onboard --register-gvisor\``
+          : 'gVisor (runsc) registered: sandbox-runtime runsc is available',
+      });
       const facts = await runnerFacts(docker);
       try {
         const bp = await resolveBlueprint({ ref, logger });

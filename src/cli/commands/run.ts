@@ -30,6 +30,7 @@ interface RunFlags {
   fallbackBaseUrl?: string;
   replayScript?: string;
   recordPrompts?: boolean;
+  sandboxRuntime?: string;
   maxRequests?: string;
   maxTokens?: string;
   maxCostUsd?: string;
@@ -69,6 +70,7 @@ export function flagsAsInputs(flags: RunFlags, env: NodeJS.ProcessEnv): (name: I
     [Input.FallbackModel]: flags.fallbackModel,
     [Input.FallbackBaseUrl]: flags.fallbackBaseUrl,
     [Input.RecordPrompts]: flags.recordPrompts ? 'true' : undefined,
+    [Input.SandboxRuntime]: flags.sandboxRuntime,
     [Input.ReplayScript]: flags.replayScript ? resolve(flags.replayScript) : undefined,
     [Input.MaxRequests]: flags.maxRequests,
     [Input.MaxTokens]: flags.maxTokens,
@@ -110,6 +112,10 @@ export function registerRun(program: Command): void {
     .option('--max-cost-usd <usd>', 'inference cost budget')
     .option('--timeout-minutes <n>', 'stop the agent after this long (default 30)')
     .option('--read-only', 'mount the workspace read-only (review jobs)')
+    .option(
+      '--sandbox-runtime <runc|runsc>',
+      'runsc runs the sandbox under gVisor (registered in the engine)',
+    )
     .option('--audit-dir <dir>', 'where to write the audit log (default ./nemoclaw-audit/<job>)')
     .option('--json', 'print the result as JSON on stdout')
     .option('-v, --verbose', 'more detail while running')
