@@ -73,6 +73,26 @@ describe('authentication and credentials', () => {
     expect(up.seen).toHaveLength(0);
   });
 
+  test.each<[string, (t: string) => Record<string, string>, number]>([
+    ['lower-case bearer, extra spaces', (t) => ({ authorization: `bearer   ${t} ` }), 200],
+    [
+      'same length, one byte off',
+      (t) => ({ authorization: `Bearer ${t.slice(0, -1)}${t.endsWith('x') ? 'y' : 'x'}` }),
+      401,
+    ],
+    [
+      'a non-bearer authorization falls back to x-api-key',
+      (t) => ({ authorization: 'Basic abc', 'x-api-key': t }),
+      200,
+    ],
+  ])('%s → %i', async (_n, headers, status) => {
+    const up = await upstream();
+    const gw = await gateway(oneRoute(up.baseUrl));
+    const res = await call(gw, chat, { headers: headers(gw.token) });
+    expect(res.status).toBe(status);
+    await res.arrayBuffer();
+  });
+
   test('x-api-key works; caller auth is stripped, the provider key injected, the model rewritten', async () => {
     const up = await upstream();
     const gw = await gateway(oneRoute(up.baseUrl));

@@ -32,7 +32,14 @@ import {
   type RetryPolicy,
 } from './retry.js';
 import { DEFAULT_MODEL_ALIAS, resolveRoute, type Route, type RoutesConfig } from './routes.js';
-import { createAgents, sendUpstream, type Agents, type Attempt, type UpstreamBody } from './upstream.js';
+import {
+  createAgents,
+  sendUpstream,
+  type Agents,
+  type Attempt,
+  type UpstreamBody,
+  type UpstreamTarget,
+} from './upstream.js';
 import { SseUsageReader, addUsageFrom, emptyCount, type TokenCount } from './usage.js';
 
 /** Opt-in stream with request bodies; never written unless `recordPrompts`. */
@@ -132,14 +139,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   const authorised = (req: IncomingMessage): boolean => {
     const auth = req.headers.authorization;
-    const given =
-      typeof auth === 'string' && /^bearer\s+/i.test(auth)
-        ? auth.replace(/^bearer\s+/i, '').trim()
-        : typeof req.headers['x-api-key'] === 'string'
-          ? req.headers['x-api-key']
-          : '';
-    const buf = Buffer.from(given);
-    return buf.length === tokenBuf.length && timingSafeEqual(buf, tokenBuf);
+    const bearer = typeof auth === 'string' ? BEARER.exec(auth) : null;
+    const xKey = req.headers['x-api-key'];
+    const given = bearer ? auth!.slice(bearer[0].length).trim() : typeof xKey === 'string' ? xKey : '';
+    // The length is no secret (every job token has the same); the bytes are.
+    if (Buffer.byteLength(given) !== tokenBuf.length) return false;
+    return timingSafeEqual(Buffer.from(given), tokenBuf);
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -151,7 +156,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const path = (req.url ?? '/').split('?')[0]!;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
     if (!authorised(req)) {
       req.resume();
       return sendError(res, 401, 'unauthorized', 'missing or wrong job token');
@@ -262,7 +269,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     for (let ri = 0; ri < chain.length; ri++) {
       const route = chain[ri]!;
       const payload = upstreamBody(ctx, route);
-      const url = upstreamUrl(route.baseUrl!, ctx.path);
+      const url = target(route, ctx.path);
       const headers = upstreamHeaders(route, ctx.headers, payload.length);
       for (let attemptNo = 0; attemptNo <= policy.retries; attemptNo++) {
         if (ctx.clientGone) return gone(last?.route ?? route);
@@ -298,7 +305,28 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
   }
 
+  // Per route and path, computed once: parsing a URL costs more than the rest
+  // of the request line on the hot path.
+  const targets = new Map<Route, Map<string, UpstreamTarget>>();
+  function target(route: Route, path: string): UpstreamTarget {
+    let byPath = targets.get(route);
+    if (!byPath) targets.set(route, (byPath = new Map()));
+    let t = byPath.get(path);
+    if (!t) {
+      const url = upstreamUrl(route.baseUrl!, path);
+      byPath.set(path, (t = { origin: url.origin, path: url.pathname + url.search }));
+    }
+    return t;
+  }
+
+  const chains = new Map<Route, Route[]>();
   function fallbackChain(first: Route): Route[] {
+    let chain = chains.get(first);
+    if (!chain) chains.set(first, (chain = buildChain(first)));
+    return chain;
+  }
+
+  function buildChain(first: Route): Route[] {
     const chain = [first];
     let r: Route | undefined = first;
     while (r?.fallback) {
@@ -447,7 +475,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             }
           }
         }
-        res.writeHead(status, { ...clientHeaders(upHeaders), 'content-length': payload.length });
+        res.writeHead(status, clientHeaders(upHeaders, payload.length));
         res.end(payload);
         finish(status < 400 ? 'ok' : 'upstream_error', count);
       }
@@ -565,7 +593,9 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
       if (size > max) over = true;
       if (!over) chunks.push(c);
     });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    req.on('end', () =>
+      resolve(over ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)),
+    );
     req.on('error', reject);
   });
 }
@@ -580,6 +610,7 @@ function scrub(data: Buffer, route: Route): Buffer {
   return Buffer.from(data.toString('utf8').split(key).join('***'));
 }
 
+const BEARER = /^bearer\s+/i;
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 const round = (ms: number) => Math.round(ms * 100) / 100;
 const describe = (a: Attempt) => (a.ok ? `HTTP ${a.res.statusCode}` : a.error.message);

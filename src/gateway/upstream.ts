@@ -53,6 +53,12 @@ export class ClientGone extends Error {
   }
 }
 
+/** Where an attempt goes: the origin and the path (with query) on it. */
+export interface UpstreamTarget {
+  origin: string;
+  path: string;
+}
+
 export interface Agents {
   dispatcher: Dispatcher;
   destroy(): Promise<void>;
@@ -157,7 +163,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
 
 /** Starts one attempt; `call.attempt` settles when the headers (or a failure) arrive. */
 export function sendUpstream(
-  url: URL,
+  url: UpstreamTarget,
   headers: OutgoingHttpHeaders,
   body: Buffer,
   agents: Agents,
@@ -168,7 +174,7 @@ export function sendUpstream(
     agents.dispatcher.dispatch(
       {
         origin: url.origin,
-        path: url.pathname + url.search,
+        path: url.path,
         method: 'POST',
         headers: headers as Record<string, string>,
         body,
