@@ -3,30 +3,32 @@ import { createRequire as __nemoclawCreateRequire } from 'node:module'; const re
 import {
   DEFAULT_BLUEPRINT_REF,
   DEFAULT_RESOURCES,
-  EGRESS_SOCKET_NAME,
+  Sandbox,
   abortOnSignals,
   compilePolicy,
   createPorts,
   deniedHosts,
   ensureImage,
-  exitCodeOf,
+  hostSpecInput,
   loadIndex,
   loadPolicies,
   loadReplayScript,
   localRunnerFacts,
   newJobId,
+  openHostSide,
   parseAbsolute,
   parseInputs,
   resolveBlueprint,
   resourcesFromBlueprint,
-  runInSandbox,
   runJob,
   runnerFacts,
+  runtimeProblem,
   splitQuery,
   startEgressProxy,
   startReplayServer,
-  unmetRequirements
-} from "../chunks/chunk-TVOAVKXV.js";
+  unmetRequirements,
+  withGvisorRuntime
+} from "../chunks/chunk-6W4ZGVHZ.js";
 import {
   cleanupJob
 } from "../chunks/chunk-6KK5FW2B.js";
@@ -39,7 +41,7 @@ import {
   nullAuditSink,
   require_docker,
   sha256
-} from "../chunks/chunk-IHM3NGP3.js";
+} from "../chunks/chunk-WM7YFGA7.js";
 import {
   assetPath
 } from "../chunks/chunk-NUV2W2VM.js";
@@ -3744,14 +3746,51 @@ import { resolve } from "node:path";
 var import_dockerode2 = __toESM(require_docker(), 1);
 
 // src/sandbox/egress-port.ts
-import { join as join3 } from "node:path";
 var DENY_ALL_POLICY = { version: 1, network_policies: {} };
 function policyEgress(opts, onStarted) {
-  return async (socketDir) => {
-    const proxy = await startEgressProxy({ ...opts, socketPath: join3(socketDir, EGRESS_SOCKET_NAME) });
+  return async (socketPath) => {
+    const proxy = await startEgressProxy({ ...opts, socketPath });
     onStarted?.(proxy);
     return { caCertPem: proxy.caCertPem, close: () => proxy.close() };
   };
+}
+
+// src/sandbox/run.ts
+async function runInSandbox(deps, opts) {
+  const host = await openHostSide(opts.startEgress);
+  let sandbox;
+  try {
+    sandbox = await Sandbox.start(
+      deps,
+      {
+        image: opts.image,
+        job: opts.job,
+        resources: opts.resources,
+        ...await hostSpecInput(host, {
+          path: opts.workspace,
+          readOnly: opts.readOnlyWorkspace === true
+        }),
+        ...opts.tmpExec ? { tmpExec: true } : {},
+        ...opts.runtime ? { runtime: opts.runtime } : {},
+        ...opts.extraEnv ? { extraEnv: opts.extraEnv } : {}
+      },
+      opts.signal
+    );
+    return await sandbox.exec(opts.cmd, {
+      stdout: opts.stdout,
+      stderr: opts.stderr,
+      ...opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {},
+      ...opts.signal ? { signal: opts.signal } : {}
+    });
+  } finally {
+    await sandbox?.close();
+    await host.close();
+  }
+}
+function exitCodeOf(result) {
+  if (result.timedOut) return 124;
+  if (result.aborted) return 130;
+  return result.exitCode ?? 1;
 }
 
 // src/cli/commands/exec.ts
@@ -3785,7 +3824,12 @@ var registerExec = (program2) => {
       "--policy <file>",
       "egress policy file (default: the blueprint's policy, else deny every request)"
     )
-  ).addOption(new Option("--workspace <dir>", "directory mounted at /sandbox/workspace").default(".")).addOption(new Option("--read-only", "mount the workspace read-only (review jobs)")).addOption(new Option("--tmp-exec", "allow executing files from /tmp")).addOption(new Option("--audit-dir <dir>", "write the audit log (JSON Lines + manifest) here")).addOption(new Option("--timeout <seconds>", "kill the command and the sandbox after this long")).addOption(new Option("-v, --verbose", "log each phase")).argument("<cmd...>", "the command and its arguments (after --)").action(async (cmd, flags) => {
+  ).addOption(new Option("--workspace <dir>", "directory mounted at /sandbox/workspace").default(".")).addOption(new Option("--read-only", "mount the workspace read-only (review jobs)")).addOption(new Option("--tmp-exec", "allow executing files from /tmp")).addOption(
+    new Option("--sandbox-runtime <runtime>", "runsc runs the sandbox under gVisor").choices([
+      "runc",
+      "runsc"
+    ])
+  ).addOption(new Option("--audit-dir <dir>", "write the audit log (JSON Lines + manifest) here")).addOption(new Option("--timeout <seconds>", "kill the command and the sandbox after this long")).addOption(new Option("-v, --verbose", "log each phase")).argument("<cmd...>", "the command and its arguments (after --)").action(async (cmd, flags) => {
     process.exitCode = await execCommand(cmd, flags);
   });
 };
@@ -3821,6 +3865,7 @@ async function execCommand(cmd, flags) {
         workspace: resolve(flags.workspace),
         readOnlyWorkspace: flags.readOnly === true,
         tmpExec: flags.tmpExec === true,
+        ...flags.sandboxRuntime ? { runtime: flags.sandboxRuntime } : {},
         startEgress,
         cmd,
         stdout: process.stdout,
@@ -3844,10 +3889,57 @@ async function execCommand(cmd, flags) {
 
 // src/cli/commands/onboard.ts
 var import_dockerode3 = __toESM(require_docker(), 1);
+
+// src/sandbox/gvisor-host.ts
+import { execFileSync } from "node:child_process";
+import { existsSync as existsSync3, readFileSync as readFileSync2, writeFileSync } from "node:fs";
+var DAEMON_JSON = "/etc/docker/daemon.json";
+var DOCKERD_PID = "/var/run/docker.pid";
+function findRunsc() {
+  for (const p of ["/usr/bin/runsc", "/usr/local/bin/runsc", "/usr/sbin/runsc"]) if (existsSync3(p)) return p;
+  return void 0;
+}
+function registerGvisor(path = DAEMON_JSON) {
+  const runsc = findRunsc();
+  if (!runsc) {
+    throw new UserError("gVisor (runsc) is not installed.", {
+      where: "this host",
+      fix: "install it (Debian: apt-get install runsc; elsewhere: https://gvisor.dev/docs/user_guide/install/), then run this again."
+    });
+  }
+  let current = {};
+  if (existsSync3(path)) {
+    try {
+      current = JSON.parse(readFileSync2(path, "utf8"));
+    } catch (cause) {
+      throw new UserError(`${path} is not valid JSON.`, {
+        where: path,
+        fix: "fix or remove the file, then run this again.",
+        cause
+      });
+    }
+  }
+  const { config, changed } = withGvisorRuntime(current, runsc);
+  if (!changed) return false;
+  try {
+    writeFileSync(path, JSON.stringify(config, null, 2) + "\n");
+  } catch (cause) {
+    throw new UserError(`cannot write ${path}.`, { where: path, fix: "run it as root (sudo).", cause });
+  }
+  if (existsSync3(DOCKERD_PID)) {
+    execFileSync("kill", ["-HUP", readFileSync2(DOCKERD_PID, "utf8").trim()]);
+  }
+  return true;
+}
+
+// src/cli/commands/onboard.ts
 var line = (c) => `${c.ok ? "\u2713" : "\u2717"} ${c.what}${c.ok || !c.fix ? "" : `
     fix: ${c.fix}`}`;
 function registerOnboard(program2) {
-  program2.command("onboard").argument("[ref]", "blueprint to check against", DEFAULT_BLUEPRINT_REF).description("Check this host (Docker, CPU, memory, disk, architecture) and prepare the sandbox image.").action(async (ref) => {
+  program2.command("onboard").argument("[ref]", "blueprint to check against", DEFAULT_BLUEPRINT_REF).description("Check this host (Docker, CPU, memory, disk, architecture) and prepare the sandbox image.").option(
+    "--register-gvisor",
+    `register gVisor (runsc) in ${DAEMON_JSON} for sandbox-runtime: runsc (root)`
+  ).action(async (ref, opts) => {
     const logger = terminalLogger();
     const checks = [];
     const report = () => process.stdout.write(checks.map(line).join("\n") + "\n");
@@ -3866,6 +3958,22 @@ function registerOnboard(program2) {
       process.exitCode = 1;
       return;
     }
+    if (opts.registerGvisor) {
+      try {
+        const changed = registerGvisor();
+        checks.push({
+          ok: true,
+          what: changed ? `gVisor registered in ${DAEMON_JSON}; the engine reloaded it` : `gVisor already registered in ${DAEMON_JSON}`
+        });
+      } catch (err) {
+        checks.push({ ok: false, what: describeError(err) });
+      }
+    }
+    const gvisor = runtimeProblem("runsc", await new DockerodeEngine(docker).runtimes());
+    checks.push({
+      ok: true,
+      what: gvisor ? `gVisor not available (${gvisor}): sandbox-runtime runsc needs \`nemoclaw onboard --register-gvisor\`` : "gVisor (runsc) registered: sandbox-runtime runsc is available"
+    });
     const facts = await runnerFacts(docker);
     try {
       const bp = await resolveBlueprint({ ref, logger });
@@ -4055,6 +4163,11 @@ function flagsAsInputs(flags, env) {
     ["provider" /* Provider */]: flags.provider,
     ["model" /* Model */]: flags.model,
     ["base-url" /* BaseUrl */]: flags.baseUrl,
+    ["fallback-provider" /* FallbackProvider */]: flags.fallbackProvider,
+    ["fallback-model" /* FallbackModel */]: flags.fallbackModel,
+    ["fallback-base-url" /* FallbackBaseUrl */]: flags.fallbackBaseUrl,
+    ["record-prompts" /* RecordPrompts */]: flags.recordPrompts ? "true" : void 0,
+    ["sandbox-runtime" /* SandboxRuntime */]: flags.sandboxRuntime,
     ["replay-script" /* ReplayScript */]: flags.replayScript ? resolve2(flags.replayScript) : void 0,
     ["max-requests" /* MaxRequests */]: flags.maxRequests,
     ["max-tokens" /* MaxTokens */]: flags.maxTokens,
@@ -4071,7 +4184,10 @@ function registerRun(program2) {
   program2.command("run").description("Run the agent on a task in a sandbox: the same job as the GitHub Action.").option("--task <text>", "what the agent should do").option("--task-file <file>", "read the task from a file").option("--workspace <dir>", "the repository the agent works on", ".").option(
     "--blueprint <ref>",
     "name@version, name@latest, a directory, or an https URL (default openclaw@latest)"
-  ).option("--blueprint-digest <sha256:\u2026>", "pin the blueprint to this digest").option("--policy <file|preset>", "egress policy file or preset (repeatable)", collect, []).option("--allow-host <host[:port]>", "allow one more host for this run (repeatable)", collect, []).option("--enforcement <mode>", "enforce (block) or audit (log what would be blocked)").option("--provider <name>", "openai, anthropic, nvidia, openai-compatible, ollama, vllm, replay").option("--model <name>", "model at the provider").option("--base-url <url>", "endpoint for openai-compatible, ollama and vllm").option("--replay-script <file>", "script for the replay provider (offline runs)").option("--max-requests <n>", "inference request budget").option("--max-tokens <n>", "inference token budget (input + output)").option("--max-cost-usd <usd>", "inference cost budget").option("--timeout-minutes <n>", "stop the agent after this long (default 30)").option("--read-only", "mount the workspace read-only (review jobs)").option("--audit-dir <dir>", "where to write the audit log (default ./nemoclaw-audit/<job>)").option("--json", "print the result as JSON on stdout").option("-v, --verbose", "more detail while running").action(async (flags) => {
+  ).option("--blueprint-digest <sha256:\u2026>", "pin the blueprint to this digest").option("--policy <file|preset>", "egress policy file or preset (repeatable)", collect, []).option("--allow-host <host[:port]>", "allow one more host for this run (repeatable)", collect, []).option("--enforcement <mode>", "enforce (block) or audit (log what would be blocked)").option("--provider <name>", "openai, anthropic, nvidia, openai-compatible, ollama, vllm, replay").option("--model <name>", "model at the provider").option("--base-url <url>", "endpoint for openai-compatible, ollama and vllm").option("--fallback-provider <name>", "provider the gateway fails over to when the first keeps failing").option("--fallback-model <name>", "model at the fallback provider").option("--fallback-base-url <url>", "endpoint of an openai-compatible fallback").option("--replay-script <file>", "script for the replay provider (offline runs)").option("--record-prompts", "write inference request bodies to prompts.jsonl in the audit log").option("--max-requests <n>", "inference request budget").option("--max-tokens <n>", "inference token budget (input + output)").option("--max-cost-usd <usd>", "inference cost budget").option("--timeout-minutes <n>", "stop the agent after this long (default 30)").option("--read-only", "mount the workspace read-only (review jobs)").option(
+    "--sandbox-runtime <runc|runsc>",
+    "runsc runs the sandbox under gVisor (registered in the engine)"
+  ).option("--audit-dir <dir>", "where to write the audit log (default ./nemoclaw-audit/<job>)").option("--json", "print the result as JSON on stdout").option("-v, --verbose", "more detail while running").action(async (flags) => {
     process.exitCode = await runCommand(flags);
   });
 }

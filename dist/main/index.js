@@ -34,7 +34,7 @@ import {
   storageRetryPolicy,
   storageSharedKeyCredentialPolicy,
   stringifyXML
-} from "../chunks/chunk-D2M5RTFJ.js";
+} from "../chunks/chunk-Q25DKAAR.js";
 import {
   abortOnSignals,
   createPorts,
@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-TVOAVKXV.js";
+} from "../chunks/chunk-6W4ZGVHZ.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,
@@ -69,7 +69,7 @@ import {
   summary,
   warning,
   which
-} from "../chunks/chunk-IHM3NGP3.js";
+} from "../chunks/chunk-WM7YFGA7.js";
 import "../chunks/chunk-NUV2W2VM.js";
 import {
   __commonJS,
