@@ -243,6 +243,12 @@ async function measured(url: string, sides: Side[], upstreamDelayMs = 0) {
   };
 }
 
+function cpuModelRatio(loadgen: number, upstream: number, hop: number): number {
+  const cpus = availableParallelism();
+  const directPerCall = Math.max(loadgen, (loadgen + upstream) / cpus);
+  return directPerCall / Math.max(loadgen, hop, (loadgen + upstream + hop) / cpus);
+}
+
 async function main(): Promise<void> {
   const upstream = await inProcess({ role: 'upstream' });
   const gateway = await inProcess({ role: 'gateway', upstream: upstream.url, token: 'bench-token' });
@@ -281,6 +287,16 @@ async function main(): Promise<void> {
       bare_proxy: Math.round(bareProxy.cpuPerCall[1]!),
     },
     rps_ratio_bare_proxy: round(bareProxy.rps / directRps),
+    // What the CPU costs above allow on this machine: direct is bound by the
+    // single-threaded load generator; through a hop, by that hop's own thread
+    // or by all three processes sharing the cores. Not a measurement; it says
+    // whether a ratio is missed because the hop costs too much CPU here.
+    rps_ratio_cpu_model: {
+      gateway: round(cpuModelRatio(through.loadgenPerCall, through.cpuPerCall[0]!, through.cpuPerCall[1]!)),
+      bare_proxy: round(
+        cpuModelRatio(bareProxy.loadgenPerCall, bareProxy.cpuPerCall[0]!, bareProxy.cpuPerCall[1]!),
+      ),
+    },
     rps_ratio_with_slow_upstream: round(slowGatewayRps / slowDirectRps),
     slow_upstream_ms: SLOW_UPSTREAM_MS,
     rps_slow_upstream: { direct: Math.round(slowDirectRps), gateway: Math.round(slowGatewayRps) },
