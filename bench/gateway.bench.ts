@@ -162,6 +162,8 @@ async function roleMain(role: Role): Promise<void> {
       : role.role === 'bare-proxy'
         ? await bareProxyMain(role.upstream)
         : await gatewayMain(role.upstream, role.token);
+  // Also when the load generator dies without saying so: no orphans left serving.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (m) => {
     if (m === 'exit') process.exit(0);
     const u = process.cpuUsage();
