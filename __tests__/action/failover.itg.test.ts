@@ -9,7 +9,8 @@ import { expectCleanEnd, root, run, workspace } from '../support/cli-job.js';
 // real agent in the sandbox: the primary provider is down (a loopback port
 // nobody listens on), so every call fails over to an OpenAI-compatible
 // fallback (the replay model served on loopback), and the prompts the agent
-// sent are in the audit log because the run opted in.
+// sent are in the audit log because the run opted in. After two failed calls the
+// primary's breaker opens and the rest go straight to the fallback.
 
 let replay: ReplayServer;
 let deadPort: number;

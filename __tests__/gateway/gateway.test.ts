@@ -329,6 +329,81 @@ describe('retries, failover and bad upstreams', () => {
     expect(gw.audit.of('inference')[0]).toMatchObject({ route: 'local', model: 'llama', retries: 3 });
   });
 
+  test('a route that keeps failing is skipped until its cool-down ends, then tried again', async () => {
+    const broken = await upstream((_q, res) => void res.writeHead(503).end('overloaded'));
+    const local = await upstream();
+    let clock = 1_000_000;
+    const logger = new MemoryLogger();
+    const gw = await gateway(
+      {
+        default: 'primary',
+        routes: [
+          {
+            name: 'primary',
+            provider: 'openai',
+            baseUrl: broken.baseUrl,
+            model: 'm',
+            apiKey: CANARY,
+            fallback: 'local',
+          },
+          { name: 'local', provider: 'openai-compatible', baseUrl: local.baseUrl, model: 'llama' },
+        ],
+      },
+      { now: () => clock, logger, breaker: { failures: 2, coolDownMs: 30_000 } },
+    );
+    const hits = async () => {
+      expect((await call(gw, chat)).status).toBe(200);
+      return broken.seen.length;
+    };
+    expect(await hits()).toBe(3); // 1 attempt + 2 retries, then the fallback
+    expect(await hits()).toBe(6); // the second failure in a row opens the breaker
+    expect(logger.lines.map((l) => l.message).join('\n')).toMatch(
+      /route "primary" failed 2 calls in a row; calls go to "local" for 30 s/,
+    );
+    expect(await hits()).toBe(6); // skipped: straight to the fallback
+    clock += 30_000;
+    expect(await hits()).toBe(9); // cool-down over: tried again, still failing
+    expect(await hits()).toBe(9); // skipped again at once
+    expect(gw.audit.of('inference').map((e) => [e.route, e.retries])).toEqual([
+      ['local', 3],
+      ['local', 3],
+      ['local', 0],
+      ['local', 3],
+      ['local', 0],
+    ]);
+  });
+
+  test('a route that answers again closes its breaker', async () => {
+    const flaky = await upstream((req, res, seen, n) =>
+      n <= 6 ? void res.writeHead(500).end('down') : okChat()(req, res, seen, n),
+    );
+    const local = await upstream();
+    let clock = 0;
+    const gw = await gateway(
+      {
+        default: 'primary',
+        routes: [
+          {
+            name: 'primary',
+            provider: 'openai',
+            baseUrl: flaky.baseUrl,
+            model: 'm',
+            apiKey: CANARY,
+            fallback: 'local',
+          },
+          { name: 'local', provider: 'openai-compatible', baseUrl: local.baseUrl, model: 'llama' },
+        ],
+      },
+      { now: () => clock, breaker: { failures: 2, coolDownMs: 1000 } },
+    );
+    await call(gw, chat);
+    await call(gw, chat); // open
+    clock += 1000;
+    await call(gw, chat); // half-open: primary answers
+    await call(gw, chat); // closed: primary again
+    expect(gw.audit.of('inference').map((e) => e.route)).toEqual(['local', 'local', 'primary', 'primary']);
+  });
+
   test('upstream down, no fallback → 502 upstream_unreachable', async () => {
     const gw = await gateway(oneRoute(`http://127.0.0.1:${await closedPort()}/v1`));
     const res = await call(gw, chat);

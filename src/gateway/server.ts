@@ -14,6 +14,7 @@ import type { Redactor } from '../audit/redact.js';
 import { silentLogger, type Logger } from '../log.js';
 import { startReplayServer, type ReplayServer } from '../replay/server.js';
 import { Budget, type BudgetLimits, type GatewayUsage } from './budget.js';
+import { Breaker, defaultBreakerPolicy, type BreakerPolicy } from './breaker.js';
 import { sendError } from './errors.js';
 import { costOf, loadShippedPriceTable, type PriceTable } from './prices.js';
 import {
@@ -75,6 +76,10 @@ export interface GatewayOptions {
   redactor?: Redactor;
   recordPrompts?: boolean;
   retry?: Partial<RetryPolicy>;
+  /** When a failing route is skipped, and for how long. */
+  breaker?: Partial<BreakerPolicy>;
+  /** For tests: the clock the breakers read. */
+  now?: () => number;
   limits?: Partial<GatewayLimits>;
   /** For tests: waits between retries. */
   sleep?: (ms: number) => Promise<void>;
@@ -110,6 +115,23 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const limits = { ...defaultLimits, ...opts.limits };
   const policy = { ...defaultRetryPolicy, ...opts.retry };
   const sleep = opts.sleep ?? ((ms: number) => delay(ms));
+  const now = opts.now ?? Date.now;
+  const breakerPolicy = { ...defaultBreakerPolicy, ...opts.breaker };
+  const breakers = new Map<Route, Breaker>();
+  const breaker = (r: Route) => {
+    let b = breakers.get(r);
+    if (!b) breakers.set(r, (b = new Breaker(breakerPolicy)));
+    return b;
+  };
+  /** A route gave up on a call: after enough in a row, later calls go straight past it. */
+  const routeFailed = (r: Route, next: Route | undefined) => {
+    if (breaker(r).failure(now()) && next) {
+      logger.warn(
+        `gateway: route "${r.name}" failed ${breakerPolicy.failures} calls in a row; ` +
+          `calls go to "${next.name}" for ${Math.round(breakerPolicy.coolDownMs / 1000)} s`,
+      );
+    }
+  };
   const prices = opts.prices ?? (await loadShippedPriceTable());
   const budget = new Budget(opts.budget ?? {});
   const agents: Agents = createAgents();
@@ -250,7 +272,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   /** Tries the route, retrying and then failing over, and relays the answer. */
   async function forward(ctx: CallContext, first: Route, res: ServerResponse): Promise<void> {
-    const chain = fallbackChain(first);
+    // Routes whose breaker is open are passed over, unless that leaves nothing.
+    const full = fallbackChain(first);
+    const t = now();
+    const open = full.filter((r) => !breaker(r).isOpen(t));
+    const chain = open.length > 0 ? open : full;
     let retries = 0;
     let last: { route: Route; attempt: Attempt } | undefined;
     // The client left before any answer: no retry, but the call is still
@@ -296,6 +322,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         const retryable = attempt.ok ? isRetryableStatus(attempt.res.statusCode) : true;
         const moreHere = attemptNo < policy.retries;
         const moreRoutes = ri < chain.length - 1;
+        if (!retryable) breaker(route).success();
+        else if (!moreHere) routeFailed(route, chain[ri + 1]);
         if (!retryable || (!moreHere && !moreRoutes)) {
           return relay(ctx, route, attempt, res, retries);
         }
