@@ -67,8 +67,10 @@ it('primary down: every call fails over, the task completes, prompts are recorde
   expect(r.code).toBe(3);
   const calls = lines(join(audit, 'inference.jsonl')).filter((e) => e.activity === 'call');
   expect(calls.length).toBeGreaterThanOrEqual(3);
-  for (const c of calls)
-    expect(c).toMatchObject({ route: 'fallback', model: 'replay', status: 200, retries: 3 });
+  for (const c of calls) expect(c).toMatchObject({ route: 'fallback', model: 'replay', status: 200 });
+  // Two calls wait out the primary's retries; then its breaker sends the rest straight to the fallback.
+  expect(calls.map((c) => c.retries)).toEqual([3, 3, ...calls.slice(2).map(() => 0)]);
+  expect(r.out).toContain('route "primary" failed 2 calls in a row; calls go to "fallback"');
   const prompts = lines(join(audit, 'prompts.jsonl'));
   expect(prompts).toHaveLength(calls.length);
   expect(JSON.stringify(prompts[0]!.request)).toContain('Fix the failing test.');
