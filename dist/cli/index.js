@@ -28,7 +28,7 @@ import {
   startReplayServer,
   unmetRequirements,
   withGvisorRuntime
-} from "../chunks/chunk-6W4ZGVHZ.js";
+} from "../chunks/chunk-JH2XTIQJ.js";
 import {
   cleanupJob
 } from "../chunks/chunk-6KK5FW2B.js";

@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-6W4ZGVHZ.js";
+} from "../chunks/chunk-JH2XTIQJ.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,
