@@ -6,11 +6,12 @@
 // Prints one JSON object.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, createServer as createHttp, request } from 'node:http';
-import { connect, createServer as createTcp, type AddressInfo, type Server } from 'node:net';
+import { Agent, createServer as createHttp, request, type IncomingMessage } from 'node:http';
+import { connect, createServer as createTcp, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEgressProxy } from '../src/egress/proxy.js';
+import { downstreamRelay } from '../src/egress/relay.js';
 import { compilePolicy } from '../src/policy/matcher.js';
 import { PolicySchema } from '../src/policy/schema.js';
 
@@ -216,6 +217,7 @@ async function main() {
   // The proxy gets its own process, as tinyproxy and squid do: it must not
   // share an event loop (or an allocator) with the load generator.
   const proxy = await startProxyProcess(policy);
+  const bareRelay = await startProxyProcess(policy, true);
   try {
     const direct = await latency({ port: httpPort, path: '/', host: `127.0.0.1:${httpPort}` });
     const proxied = await latency({
@@ -229,10 +231,11 @@ async function main() {
     children.push(squid.child);
     // Interleaved rounds; each ratio is the median of the per-round ratios, so a
     // neighbour's burst on this shared machine skews one round, not the answer.
-    const rounds: { ours: number; tiny: number; squid: number }[] = [];
+    const rounds: { ours: number; bare: number; tiny: number; squid: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       rounds.push({
         ours: await connectThroughput(proxy.port, `bench.test:${sourcePort}`),
+        bare: await connectThroughput(bareRelay.port, `127.0.0.1:${sourcePort}`),
         tiny: await connectThroughput(tiny.port, `127.0.0.1:${sourcePort}`),
         squid: await connectThroughput(squid.port, `127.0.0.1:${sourcePort}`),
       });
@@ -243,6 +246,8 @@ async function main() {
     const squidMiBs = median(rounds.map((r) => r.squid));
     const vsTiny = median(rounds.map((r) => r.ours / r.tiny));
     const vsSquid = median(rounds.map((r) => r.ours / r.squid));
+    const bareMiBs = median(rounds.map((r) => r.bare));
+    const bareVsSquid = median(rounds.map((r) => r.bare / r.squid));
     const decisionUs = matcherTiming();
     const r3 = (n: number) => Math.round(n * 1000) / 1000;
     process.stdout.write(
@@ -253,8 +258,15 @@ async function main() {
           direct: { p50: r3(direct.p50), p99: r3(direct.p99) },
           proxy: { p50: r3(proxied.p50), p99: r3(proxied.p99) },
         },
-        connect_throughput_mib_s: { nemoclaw: r3(ours), tinyproxy: r3(tinyMiBs), squid: r3(squidMiBs) },
+        connect_throughput_mib_s: {
+          nemoclaw: r3(ours),
+          bare_node_relay: r3(bareMiBs),
+          tinyproxy: r3(tinyMiBs),
+          squid: r3(squidMiBs),
+        },
         connect_throughput_ratio: { vs_tinyproxy: r3(vsTiny), vs_squid: r3(vsSquid) },
+        // The floor for any Node relay on this machine, next to squid.
+        bare_node_relay_vs_squid: r3(bareVsSquid),
         matcher_decision_us_1000_endpoints: r3(decisionUs),
         params: {
           latency_requests: LATENCY_N,
@@ -267,6 +279,7 @@ async function main() {
     );
   } finally {
     await proxy.close();
+    await bareRelay.close();
     for (const c of children) await stop(c);
     http.close();
     source.close();
@@ -281,9 +294,9 @@ interface ProxyProcess {
 
 const PROXY_ARG = '--proxy-process';
 
-async function startProxyProcess(policy: unknown): Promise<ProxyProcess> {
+async function startProxyProcess(policy: unknown, bare = false): Promise<ProxyProcess> {
   const child = fork(process.argv[1]!, [PROXY_ARG], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  child.send({ policy });
+  child.send({ policy, bare });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('error', reject);
@@ -298,13 +311,52 @@ async function startProxyProcess(policy: unknown): Promise<ProxyProcess> {
   };
 }
 
-async function proxyProcess() {
-  const { policy } = await new Promise<{ policy: unknown }>((r) => process.once('message', r as never));
-  const proxy = await startEgressProxy({
-    policy: PolicySchema.parse(policy),
-    port: 0,
-    resolver: async () => ['127.0.0.1'],
+/**
+ * The least a Node CONNECT relay can do: no policy, no audit, no address
+ * checks, the same relay as the proxy's tunnels. What any Node proxy costs here.
+ */
+async function startBareRelay(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createHttp();
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    const port = Number(/:(\d+)$/.exec(req.url ?? '')?.[1]);
+    client.setNoDelay(true);
+    const relay = downstreamRelay(client);
+    const up = connect({ host: '127.0.0.1', port, onread: relay.onread }, () => {
+      up.setNoDelay(true);
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) up.write(head);
+      client.pipe(up);
+    });
+    relay.attach(up);
+    const end = () => {
+      client.destroy();
+      up.destroy();
+    };
+    up.on('error', end).on('close', end);
+    client.on('error', end).on('close', end);
   });
+  const port = await listen(server as unknown as Server);
+  return {
+    port,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+async function proxyProcess() {
+  const { policy, bare } = await new Promise<{ policy: unknown; bare: boolean }>((r) =>
+    process.once('message', r as never),
+  );
+  const proxy = bare
+    ? await startBareRelay()
+    : await startEgressProxy({
+        policy: PolicySchema.parse(policy),
+        port: 0,
+        resolver: async () => ['127.0.0.1'],
+      });
   process.send!({ port: proxy.port });
   process.once('message', () => void proxy.close().then(() => process.exit(0)));
 }
