@@ -34,6 +34,7 @@ const base: JobResult = {
   image: { id: 'sha256:' + 'b'.repeat(64), source: 'cache', cacheHit: true },
   policyFiles: ['.github/nemoclaw/policy.yaml'],
   enforcement: 'enforce',
+  sandboxRuntime: 'runc',
   auditDir: '/tmp/audit',
 };
 
@@ -51,6 +52,11 @@ describe('renderSummary', () => {
     ['the blueprint', 'Blueprint `openclaw@0.1.0`'],
   ])('shows %s', (_what, text) => {
     expect(md).toContain(text);
+  });
+
+  it('says when the sandbox ran under gVisor, and only then', () => {
+    expect(md).not.toContain('gVisor');
+    expect(renderSummary({ ...base, sandboxRuntime: 'runsc' })).toContain('sandbox under gVisor (runsc)');
   });
 
   it('cannot be broken out of by a final message with backticks', () => {

@@ -1,3 +1,4 @@
+import type { SandboxRuntime } from '../sandbox/gvisor.js';
 import type { JobStatus } from '../constants.js';
 
 export interface PhaseTiming {
@@ -44,6 +45,8 @@ export interface JobResult {
   image: { id: string; source: string; cacheHit: boolean } | undefined;
   policyFiles: string[];
   enforcement: 'enforce' | 'audit';
+  /** runc, or runsc when the sandbox ran under gVisor. */
+  sandboxRuntime: SandboxRuntime;
   auditDir: string;
 }
 

@@ -269,6 +269,7 @@ export async function runJob(inputs: JobInputs, deps: JobDeps): Promise<JobResul
     image: image ? { id: image.imageId, source: image.source, cacheHit: image.cacheHit } : undefined,
     policyFiles: policy?.sources ?? inputs.policy,
     enforcement: inputs.enforcement,
+    sandboxRuntime: inputs.sandboxRuntime,
     auditDir: deps.auditDir,
   };
   lifecycle('job_end', { status, reason: result.reason, phases: phases.timings });

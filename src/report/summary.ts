@@ -38,8 +38,9 @@ export function renderSummary(result: JobResult): string {
   out.push(`${result.reason}\n`);
   if (result.blueprint) {
     const image = result.image ? ` · image \`${result.image.id.slice(0, 19)}\` (${result.image.source})` : '';
+    const runtime = result.sandboxRuntime === 'runsc' ? ' · sandbox under gVisor (runsc)' : '';
     out.push(
-      `Blueprint \`${result.blueprint.name}@${result.blueprint.version}\` (\`${result.blueprint.digest.slice(0, 19)}…\`)${image}\n`,
+      `Blueprint \`${result.blueprint.name}@${result.blueprint.version}\` (\`${result.blueprint.digest.slice(0, 19)}…\`)${image}${runtime}\n`,
     );
   }
 
