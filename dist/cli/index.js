@@ -28,7 +28,7 @@ import {
   startReplayServer,
   unmetRequirements,
   withGvisorRuntime
-} from "../chunks/chunk-JH2XTIQJ.js";
+} from "../chunks/chunk-3QNZAJMC.js";
 import {
   cleanupJob
 } from "../chunks/chunk-6KK5FW2B.js";

@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-JH2XTIQJ.js";
+} from "../chunks/chunk-3QNZAJMC.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,
@@ -25822,8 +25822,9 @@ function renderSummary(result) {
 `);
   if (result.blueprint) {
     const image = result.image ? ` \xB7 image \`${result.image.id.slice(0, 19)}\` (${result.image.source})` : "";
+    const runtime = result.sandboxRuntime === "runsc" ? " \xB7 sandbox under gVisor (runsc)" : "";
     out.push(
-      `Blueprint \`${result.blueprint.name}@${result.blueprint.version}\` (\`${result.blueprint.digest.slice(0, 19)}\u2026\`)${image}
+      `Blueprint \`${result.blueprint.name}@${result.blueprint.version}\` (\`${result.blueprint.digest.slice(0, 19)}\u2026\`)${image}${runtime}
 `
     );
   }
