@@ -86,20 +86,26 @@ export async function onConnect(px: ProxyContext, req: IncomingMessage, client: 
     try {
       const upstream = await connectUpstream(px, route, downstreamRelay(client));
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      pipeTunnel(px, client, upstream, head, (up, down) =>
-        px.record({
-          layer: 'l4',
-          host,
-          port,
-          decision: 'allow',
-          policy: 'local',
-          rule: `localRoutes.${host}`,
-          reason: 'job service on the host',
-          internal: true,
-          bytes_up: up,
-          bytes_down: down,
-          duration_ms: Date.now() - started,
-        }),
+      pipeTunnel(
+        px,
+        client,
+        upstream,
+        head,
+        (up, down) =>
+          px.record({
+            layer: 'l4',
+            host,
+            port,
+            decision: 'allow',
+            policy: 'local',
+            rule: `localRoutes.${host}`,
+            reason: 'job service on the host',
+            internal: true,
+            bytes_up: up,
+            bytes_down: down,
+            duration_ms: Date.now() - started,
+          }),
+        true,
       );
     } catch (err) {
       client.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n');
@@ -159,16 +165,22 @@ export async function onConnect(px: ProxyContext, req: IncomingMessage, client: 
     return;
   }
   client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-  pipeTunnel(px, client, upstream, head, (up, down) =>
-    px.record({
-      layer: 'l4',
-      host,
-      port,
-      ...base(d),
-      bytes_up: up,
-      bytes_down: down,
-      duration_ms: Date.now() - started,
-    }),
+  pipeTunnel(
+    px,
+    client,
+    upstream,
+    head,
+    (up, down) =>
+      px.record({
+        layer: 'l4',
+        host,
+        port,
+        ...base(d),
+        bytes_up: up,
+        bytes_down: down,
+        duration_ms: Date.now() - started,
+      }),
+    true,
   );
 }
 
