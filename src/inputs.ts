@@ -149,18 +149,8 @@ export function parseInputs(source: InputSource, env: NodeJS.ProcessEnv, cwd = p
       fix: 'set replay-script to a YAML script, e.g. examples/replay/fix-failing-test.yaml.',
     });
   }
-  const baseUrl = field(
-    source,
-    Input.BaseUrl,
-    z.string().url({ message: `input "${Input.BaseUrl}" must be a URL` }),
-    'use the provider endpoint, e.g. http://ollama.internal:11434/v1.',
-  );
-  if (provider && ['openai-compatible', 'ollama', 'vllm'].includes(provider) && !baseUrl) {
-    throw new UserError(`provider "${provider}" needs the endpoint to call.`, {
-      where: 'input "base-url"',
-      fix: 'set base-url, e.g. http://localhost:11434/v1 for Ollama.',
-    });
-  }
+  const baseUrl = endpointUrl(source, Input.BaseUrl);
+  requireEndpoint(provider, baseUrl, Input.BaseUrl, `provider "${provider}"`);
 
   const fallback = parseFallback(source, str);
 
@@ -256,7 +246,31 @@ export function parseInputs(source: InputSource, env: NodeJS.ProcessEnv, cwd = p
   };
 }
 
-const endpointProviders: readonly Provider[] = ['openai-compatible', 'ollama', 'vllm'];
+type EndpointInput = Input.BaseUrl | Input.FallbackBaseUrl;
+
+/** base-url or fallback-base-url, parsed as a URL. */
+const endpointUrl = (source: InputSource, name: EndpointInput) =>
+  field(
+    source,
+    name,
+    z.string().url({ message: `input "${name}" must be a URL` }),
+    'use the provider endpoint, e.g. http://ollama.internal:11434/v1.',
+  );
+
+/** The providers without a fixed endpoint need one. */
+function requireEndpoint(
+  provider: Provider | undefined,
+  url: string | undefined,
+  name: EndpointInput,
+  who: string,
+): void {
+  if (provider && ['openai-compatible', 'ollama', 'vllm'].includes(provider) && !url) {
+    throw new UserError(`${who} needs the endpoint to call.`, {
+      where: `input "${name}"`,
+      fix: `set ${name}, e.g. http://localhost:11434/v1 for Ollama.`,
+    });
+  }
+}
 
 /** fallback-provider, -model and -base-url: all or nothing, checked like the primary's. */
 function parseFallback(source: InputSource, str: (name: Input) => string | undefined): JobInputs['fallback'] {
@@ -267,12 +281,7 @@ function parseFallback(source: InputSource, str: (name: Input) => string | undef
     `use one of: ${Provider.options.filter((p) => p !== 'replay').join(', ')} (replay is offline-only).`,
   );
   const model = str(Input.FallbackModel);
-  const baseUrl = field(
-    source,
-    Input.FallbackBaseUrl,
-    z.string().url({ message: `input "${Input.FallbackBaseUrl}" must be a URL` }),
-    'use the provider endpoint, e.g. http://ollama.internal:11434/v1.',
-  );
+  const baseUrl = endpointUrl(source, Input.FallbackBaseUrl);
   if (!provider) {
     const stray =
       model !== undefined ? Input.FallbackModel : baseUrl !== undefined ? Input.FallbackBaseUrl : undefined;
@@ -290,12 +299,7 @@ function parseFallback(source: InputSource, str: (name: Input) => string | undef
       fix: 'set fallback-model to a model at that provider, e.g. llama3.1:8b for Ollama.',
     });
   }
-  if (endpointProviders.includes(provider) && !baseUrl) {
-    throw new UserError(`the fallback provider "${provider}" needs the endpoint to call.`, {
-      where: `input "${Input.FallbackBaseUrl}"`,
-      fix: 'set fallback-base-url, e.g. http://localhost:11434/v1 for Ollama.',
-    });
-  }
+  requireEndpoint(provider, baseUrl, Input.FallbackBaseUrl, `the fallback provider "${provider}"`);
   return { provider, model, ...(baseUrl ? { baseUrl } : {}) };
 }
 
