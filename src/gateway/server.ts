@@ -117,12 +117,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const sleep = opts.sleep ?? ((ms: number) => delay(ms));
   const now = opts.now ?? Date.now;
   const breakerPolicy = { ...defaultBreakerPolicy, ...opts.breaker };
-  const breakers = new Map<Route, Breaker>();
-  const breaker = (r: Route) => {
-    let b = breakers.get(r);
-    if (!b) breakers.set(r, (b = new Breaker(breakerPolicy)));
-    return b;
-  };
+  const breaker = perKey((_r: Route) => new Breaker(breakerPolicy));
   /** A route gave up on a call: after enough in a row, later calls go straight past it. */
   const routeFailed = (r: Route, next: Route | undefined) => {
     if (breaker(r).failure(now()) && next) {
@@ -335,24 +330,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   // Per route and path, computed once: parsing a URL costs more than the rest
   // of the request line on the hot path.
-  const targets = new Map<Route, Map<string, UpstreamTarget>>();
-  function target(route: Route, path: string): UpstreamTarget {
-    let byPath = targets.get(route);
-    if (!byPath) targets.set(route, (byPath = new Map()));
-    let t = byPath.get(path);
-    if (!t) {
+  const targetsOf = perKey((route: Route) =>
+    perKey((path: string): UpstreamTarget => {
       const url = upstreamUrl(route.baseUrl!, path);
-      byPath.set(path, (t = { origin: url.origin, path: url.pathname + url.search }));
-    }
-    return t;
-  }
-
-  const chains = new Map<Route, Route[]>();
-  function fallbackChain(first: Route): Route[] {
-    let chain = chains.get(first);
-    if (!chain) chains.set(first, (chain = buildChain(first)));
-    return chain;
-  }
+      return { origin: url.origin, path: url.pathname + url.search };
+    }),
+  );
+  const target = (route: Route, path: string) => targetsOf(route)(path);
+  const fallbackChain = perKey(buildChain);
 
   function buildChain(first: Route): Route[] {
     const chain = [first];
@@ -422,6 +407,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         );
         resolve();
       };
+      /** Counts a chunk of the body; false once the body is over the size limit. */
+      const arrived = (chunk: Buffer): boolean => {
+        ttft ??= performance.now() - ctx.started;
+        bytes += chunk.length;
+        return bytes <= limits.maxResponseBytes;
+      };
       if (sse) {
         const reader = new SseUsageReader();
         res.writeHead(status, clientHeaders(upHeaders));
@@ -430,9 +421,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         up.consume({
           data(chunk) {
             if (finished) return;
-            ttft ??= performance.now() - ctx.started;
-            bytes += chunk.length;
-            if (bytes > limits.maxResponseBytes) {
+            if (!arrived(chunk)) {
               res.destroy();
               finish('response_too_large', reader.count);
               return up.abort(new Error('response too large'));
@@ -459,9 +448,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       up.consume({
         data(chunk) {
           if (finished) return;
-          ttft ??= performance.now() - ctx.started;
-          bytes += chunk.length;
-          if (bytes > limits.maxResponseBytes) {
+          if (!arrived(chunk)) {
             sendError(
               res,
               502,
@@ -639,6 +626,16 @@ function scrub(data: Buffer, route: Route): Buffer {
 }
 
 const BEARER = /^bearer\s+/i;
+
+/** `make(key)` once per key, then the same value for it. */
+function perKey<K, V>(make: (key: K) => V): (key: K) => V {
+  const made = new Map<K, V>();
+  return (key) => {
+    let v = made.get(key);
+    if (v === undefined) made.set(key, (v = make(key)));
+    return v;
+  };
+}
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 const round = (ms: number) => Math.round(ms * 100) / 100;
 const describe = (a: Attempt) => (a.ok ? `HTTP ${a.res.statusCode}` : a.error.message);
