@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { MemoryAuditSink } from '../../src/audit/events.js';
 import { silentLogger } from '../../src/log.js';
-import { assetPath } from '../../src/paths.js';
 import { DockerodeEngine } from '../../src/sandbox/docker.js';
 import type { SandboxRuntime } from '../../src/sandbox/gvisor.js';
+import { runtimeDir } from '../../src/sandbox/host-side.js';
 import { Sandbox, type ExecResult } from '../../src/sandbox/lifecycle.js';
 import { seccompArchOf } from '../../src/sandbox/seccomp.js';
 import { DEFAULT_RESOURCES, EGRESS_SOCKET_NAME, type SandboxSpecInput } from '../../src/sandbox/spec.js';
@@ -95,7 +95,7 @@ export async function startTestSandbox(
     },
     workspace: { hostPath: workspace, uid, gid: uid, readOnly: opts.readOnly ?? false },
     socketDir,
-    runtimeDir: assetPath('src', 'sandbox', 'runtime'),
+    runtimeDir: runtimeDir(),
     arch: seccompArchOf(process.arch),
     ...(opts.caDir ? { caDir: opts.caDir } : {}),
     ...(opts.extraEnv ? { extraEnv: opts.extraEnv } : {}),
