@@ -28,7 +28,7 @@ import {
   startReplayServer,
   unmetRequirements,
   withGvisorRuntime
-} from "../chunks/chunk-3QNZAJMC.js";
+} from "../chunks/chunk-2ITPDTRB.js";
 import {
   cleanupJob
 } from "../chunks/chunk-6KK5FW2B.js";

@@ -44,7 +44,7 @@ import {
   require_semver,
   runJob,
   runnerFacts
-} from "../chunks/chunk-3QNZAJMC.js";
+} from "../chunks/chunk-2ITPDTRB.js";
 import {
   BearerCredentialHandler,
   DockerodeEngine,
